@@ -53,6 +53,11 @@ export interface ConvertOptions {
    * sorted by (namespace, name) first.
    */
   preserveOrder?: boolean;
+  /**
+   * Skip the post-merge EVPN validation (rule 14). For diagnostics only: lets a tool convert a subset of
+   * the objects of a node without reporting EVPN requirements another object may satisfy.
+   */
+  skipEVPNValidation?: boolean;
 }
 
 const ALLOW_ALL = 'all';
@@ -679,7 +684,7 @@ export function convertConfigurations(configs: FRRConfiguration[], opts: Convert
   }
 
   const routers = [...routersForVRF.keys()].sort(cmpStr).map((k) => routersForVRF.get(k)!);
-  validateEVPN(routers);
+  if (!opts.skipEVPNValidation) validateEVPN(routers);
 
   raws.sort((a, b) => (a.priority === b.priority ? cmpStr(a.name, b.name) : a.priority - b.priority));
   return {
