@@ -56,6 +56,31 @@ export function sortByName<T extends KubeObject>(list: readonly T[] | undefined)
   return [...(list ?? [])].sort((a, b) => goLess(nameOf(a), nameOf(b)));
 }
 
+/**
+ * A BGPPeer as the v1beta2 storage version holds it. A metallb.io/v1beta1 object is converted the way the API
+ * server's conversion webhook does: unset holdTime/keepaliveTime become "0s" (non-nil in v1beta2) and a legacy
+ * node selector without labels and expressions becomes the empty selector. Other objects are returned as is.
+ */
+export function bgpPeerToV1beta2<T extends KubeObject>(o: T): T {
+  if (o.kind !== 'BGPPeer' || o.apiVersion !== 'metallb.io/v1beta1') return o;
+  const q = structuredClone(o);
+  const spec = { ...specOf(q) };
+  spec.holdTime = spec.holdTime ?? '0s';
+  spec.keepaliveTime = spec.keepaliveTime ?? '0s';
+  if (Array.isArray(spec.nodeSelectors)) {
+    spec.nodeSelectors = (spec.nodeSelectors as unknown[]).map((x) => {
+      const sel = (x && typeof x === 'object' ? x : {}) as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      if (sel.matchLabels && typeof sel.matchLabels === 'object' && Object.keys(sel.matchLabels).length > 0) out.matchLabels = sel.matchLabels;
+      if (Array.isArray(sel.matchExpressions) && sel.matchExpressions.length > 0) out.matchExpressions = sel.matchExpressions;
+      return out;
+    });
+  }
+  q.apiVersion = 'metallb.io/v1beta2';
+  (q as KubeObject).spec = spec;
+  return q;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Pool addresses
 

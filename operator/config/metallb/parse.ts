@@ -32,6 +32,7 @@ import { selectorMatches, selectorString, type LabelSelector } from '../../util/
 import { sortCommunities, tryParseCommunity, type BGPCommunity } from './community.js';
 import { goLess, goQuote, goQuoteRune, goSelectorProto, goSelectorV } from './gofmt.js';
 import {
+  bgpPeerToV1beta2,
   bool,
   duplicateStringError,
   labelsOf,
@@ -236,7 +237,7 @@ export function parseConfig(res: ClusterResources, opts: ParseOptions): ParseRes
   const order = <T extends KubeObject>(list: T[] | undefined): T[] => (opts.keepOrder ? [...(list ?? [])] : sortByName(list));
   const r: ClusterResources = {
     pools: order(res.pools),
-    peers: order(res.peers),
+    peers: order(res.peers).map(bgpPeerToV1beta2),
     bfdProfiles: order(res.bfdProfiles),
     l2Advertisements: order(res.l2Advertisements),
     bgpAdvertisements: order(res.bgpAdvertisements),
@@ -514,7 +515,7 @@ function peerFromCR(
       nodes: selectNodes(ctx.nodes, sels),
       password,
       secretPassword,
-      passwordSecret: refName !== '' || ref ? { ...(ref ?? {}) } : null,
+      passwordSecret: refName !== '' ? { ...ref } : null,
       bfdProfile: str(s.bfdProfile),
       enableGracefulRestart: bool(s.enableGracefulRestart),
       ebgpMultiHop: bool(s.ebgpMultiHop),
@@ -584,7 +585,12 @@ function parsePeers(
     }
     const twin = [...res.values()].find((ep) => samePeer(peer, ep));
     if (twin) {
-      ctx.c.add({ kind: 'BGPPeer', name, message: `peer ${name} already exists`, related: { kind: 'BGPPeer', name: twin.name } });
+      ctx.c.add({
+        kind: 'BGPPeer',
+        name,
+        message: `peer ${name} already exists`,
+        ...(twin.name !== name ? { related: { kind: 'BGPPeer', name: twin.name } } : {}),
+      });
       continue;
     }
     res.set(name, peer);

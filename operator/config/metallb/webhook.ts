@@ -15,7 +15,7 @@
 import type { BGPBackend } from '../../api/constants.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { BGPAdvertisement, BGPPeer } from '../../api/metallb.js';
-import { nameOf, namespaceOf, sortByName, specOf, str } from './helpers.js';
+import { bgpPeerToV1beta2, bool, nameOf, namespaceOf, sortByName, specOf, str } from './helpers.js';
 import { parseConfig } from './parse.js';
 import { emptyResources, type ClusterResources } from './types.js';
 
@@ -66,28 +66,6 @@ export function stripTransientFields(res: ClusterResources): ClusterResources {
   };
 }
 
-/** BGPPeer v1beta1 -> v1beta2 as the API server's conversion webhook does before calling the v1beta2 webhook. */
-function toV1beta2Peer(o: KubeObject): KubeObject {
-  if (o.kind !== 'BGPPeer' || o.apiVersion !== 'metallb.io/v1beta1') return o;
-  const q = clone(o);
-  const spec = { ...specOf(q) };
-  spec.holdTime = spec.holdTime ?? '0s';
-  spec.keepaliveTime = spec.keepaliveTime ?? '0s';
-  if (Array.isArray(spec.nodeSelectors)) {
-    spec.nodeSelectors = (spec.nodeSelectors as Record<string, unknown>[]).map((s) => {
-      const out: Record<string, unknown> = {};
-      if (s && typeof s === 'object') {
-        if (s.matchLabels && Object.keys(s.matchLabels as object).length > 0) out.matchLabels = s.matchLabels;
-        if (Array.isArray(s.matchExpressions) && s.matchExpressions.length > 0) out.matchExpressions = s.matchExpressions;
-      }
-      return out;
-    });
-  }
-  q.apiVersion = 'metallb.io/v1beta2';
-  q.spec = spec;
-  return q;
-}
-
 const allow = (): AdmissionDecision => ({ allowed: true });
 const deny = (message: string): AdmissionDecision => ({ allowed: false, message });
 
@@ -99,7 +77,7 @@ export function admitMetalLB(
 ): AdmissionDecision {
   const raw = req.operation === 'DELETE' ? (req.oldObject ?? req.object) : req.object;
   if (!raw) return allow();
-  const obj = toV1beta2Peer(raw);
+  const obj = bgpPeerToV1beta2(raw);
   const kind = obj.kind;
   // the webhook lists the kind in the MetalLB namespace (the API returns it sorted by name)
   const inNs = <T extends KubeObject>(l: T[] | undefined): T[] =>
@@ -109,7 +87,7 @@ export function admitMetalLB(
   if (kind === 'BFDProfile') {
     if (req.operation === 'CREATE') return namespaceOf(obj) !== opts.namespace ? deny(nsError) : allow();
     if (req.operation === 'DELETE') {
-      for (const p of inNs(existing.peers).map(toV1beta2Peer)) {
+      for (const p of inNs(existing.peers).map(bgpPeerToV1beta2)) {
         if (str(specOf(p).bfdProfile) === nameOf(obj)) return deny(`failed to delete BFDProfile ${nameOf(obj)}, used by BGPPeer ${nameOf(p)}`);
       }
     }
@@ -119,7 +97,7 @@ export function admitMetalLB(
   const kinds = ['IPAddressPool', 'L2Advertisement', 'BGPAdvertisement', 'Community', 'BGPPeer'];
   if (!kinds.includes(kind) || req.operation === 'DELETE') return allow();
 
-  if (kind === 'BGPPeer' && req.operation === 'CREATE' && specOf(obj).disableMP === true) {
+  if (kind === 'BGPPeer' && req.operation === 'CREATE' && bool(specOf(obj).disableMP)) {
     return { allowed: true, warnings: [DISABLE_MP_WARNING] };
   }
   if (req.operation === 'CREATE' && namespaceOf(obj) !== opts.namespace) return deny(nsError);
@@ -142,7 +120,7 @@ export function admitMetalLB(
       res.communities = withUpdate(inNs(existing.communities), obj as never);
       break;
     case 'BGPPeer':
-      res.peers = withUpdate(inNs(existing.peers).map((p) => toV1beta2Peer(p) as BGPPeer), obj as BGPPeer);
+      res.peers = withUpdate(inNs(existing.peers).map((p) => bgpPeerToV1beta2(p) as BGPPeer), obj as BGPPeer);
       res.nodes = [...(existing.nodes ?? [])];
       break;
   }
