@@ -127,7 +127,8 @@ export interface ValidateOptions {
 interface VersionEntry {
   info: KindInfo;
   schema: JSONSchemaProps;
-  validate: ValidateFunction;
+  /** compiled on first use */
+  validate?: ValidateFunction;
 }
 
 /** ObjectMeta fields kept when pruning metadata of a custom resource. */
@@ -584,14 +585,15 @@ export class CRDSchemas {
   private readonly byPlural = new Map<string, VersionEntry>();
   private readonly entries: VersionEntry[] = [];
   private readonly crdList: KubeObject[];
+  private readonly ajv: AjvInstance;
 
   private constructor(crds: KubeObject[]) {
     this.crdList = crds.map((c) => structuredClone(c));
     const formats = new Set<string>();
     collectFormats(crds, formats);
-    const ajv = newAjv();
+    this.ajv = newAjv();
     for (const f of formats) {
-      if (!Object.hasOwn(STRING_FORMATS, f) && !['int32', 'int64', 'float', 'double'].includes(f)) ajv.addFormat(f, true);
+      if (!Object.hasOwn(STRING_FORMATS, f) && !['int32', 'int64', 'float', 'double'].includes(f)) this.ajv.addFormat(f, true);
     }
     for (const crd of this.crdList) {
       if (crd.kind !== 'CustomResourceDefinition') continue;
@@ -599,12 +601,6 @@ export class CRDSchemas {
       const names = spec.names ?? {};
       for (const v of (spec.versions ?? []) as Record<string, any>[]) {
         const schema = (v.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }) as JSONSchemaProps;
-        let validate: ValidateFunction;
-        try {
-          validate = ajv.compile(toAjvSchema(schema) as object);
-        } catch (e) {
-          throw new Error(`CRD ${crd.metadata.name} version ${v.name}: schema does not compile: ${(e as Error).message}`);
-        }
         const info: KindInfo = {
           group: spec.group,
           version: v.name,
@@ -624,12 +620,28 @@ export class CRDSchemas {
           printerColumns: v.additionalPrinterColumns ?? [],
           crdName: crd.metadata.name ?? `${names.plural}.${spec.group}`,
         };
-        const entry = { info, schema, validate };
+        const entry: VersionEntry = { info, schema };
         this.entries.push(entry);
         this.byKind.set(key3(info.group, info.version, info.kind), entry);
         this.byPlural.set(key3(info.group, info.version, info.plural), entry);
       }
     }
+  }
+
+  private compiled(e: VersionEntry): ValidateFunction {
+    if (!e.validate) {
+      try {
+        e.validate = this.ajv.compile(toAjvSchema(e.schema) as object);
+      } catch (err) {
+        throw new Error(`CRD ${e.info.crdName} version ${e.info.version}: schema does not compile: ${(err as Error).message}`);
+      }
+    }
+    return e.validate;
+  }
+
+  /** Compiles every version's schema now (they are otherwise compiled on first use); throws on a bad schema. */
+  compileAll(): void {
+    for (const e of this.entries) this.compiled(e);
   }
 
   /** Loads every CRD found in the YAML files of a directory (default: the project's crds/). */
@@ -689,7 +701,8 @@ export class CRDSchemas {
     prune(object, entry.schema, '', warnings, true);
     applyDefaults(object, entry.schema);
     const errors: FieldError[] = [];
-    if (!entry.validate(object)) errors.push(...ajvToFieldErrors(entry.validate.errors ?? [], object));
+    const validate = this.compiled(entry);
+    if (!validate(object)) errors.push(...ajvToFieldErrors(validate.errors ?? [], object));
     checkListTypes(object, entry.schema, '', errors);
     let old: Old = ABSENT;
     if (opts.oldObject) {
