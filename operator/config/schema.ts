@@ -662,24 +662,28 @@ export class CRDSchemas {
 
   /** One entry per (kind, version). */
   kinds(): KindInfo[] {
-    return this.entries.map((e) => ({ ...e.info }));
+    return this.entries.map((e) => structuredClone(e.info));
+  }
+
+  private entry(apiVersion: unknown, kind: unknown): VersionEntry | undefined {
+    if (typeof apiVersion !== 'string' || typeof kind !== 'string') return undefined;
+    const { group, version } = splitAPIVersion(apiVersion);
+    return this.byKind.get(key3(group, version, kind));
   }
 
   lookup(apiVersion: string, kind: string): KindInfo | undefined {
-    const { group, version } = splitAPIVersion(apiVersion);
-    const e = this.byKind.get(key3(group, version, kind));
-    return e ? { ...e.info } : undefined;
+    const e = this.entry(apiVersion, kind);
+    return e ? structuredClone(e.info) : undefined;
   }
 
   lookupPlural(group: string, version: string, plural: string): KindInfo | undefined {
     const e = this.byPlural.get(key3(group, version, plural));
-    return e ? { ...e.info } : undefined;
+    return e ? structuredClone(e.info) : undefined;
   }
 
   /** The openAPIV3Schema of one version (not a copy: do not mutate). */
   schema(apiVersion: string, kind: string): JSONSchemaProps | undefined {
-    const { group, version } = splitAPIVersion(apiVersion);
-    return this.byKind.get(key3(group, version, kind))?.schema;
+    return this.entry(apiVersion, kind)?.schema;
   }
 
   /**
@@ -689,7 +693,7 @@ export class CRDSchemas {
   validate(obj: KubeObject, opts: ValidateOptions = {}): SchemaResult {
     const object = structuredClone(obj);
     const warnings: string[] = [];
-    const entry = typeof obj?.apiVersion === 'string' && typeof obj?.kind === 'string' ? this.byKind.get(key3(splitAPIVersion(obj.apiVersion).group, splitAPIVersion(obj.apiVersion).version, obj.kind)) : undefined;
+    const entry = this.entry(obj?.apiVersion, obj?.kind);
     if (!entry) {
       return {
         object,
