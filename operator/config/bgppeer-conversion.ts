@@ -13,10 +13,9 @@ import type { KubeObject, LabelSelector, LabelSelectorRequirement } from '../api
 import type { BGPPeer, BGPPeerSpec, BGPPeerV1beta1, BGPPeerV1beta1Spec, LegacyNodeSelector } from '../api/metallb.js';
 import { METALLB_V1BETA1, METALLB_V1BETA2 } from '../api/constants.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
+import { isObject } from '../util/json.js';
 
 export class ConversionError extends Error {}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A Go metav1.Duration round trip: parse, print. Missing becomes "0s". */
 function goDuration(v: unknown): string {
@@ -69,52 +68,46 @@ function selectorToLegacy(sel: LabelSelector): LegacyNodeSelector {
   return out;
 }
 
+/** The spec fields both versions share, encoded the way both Go structs do. */
+function sharedFields(s: Record<string, unknown>, selector: (sel: Record<string, unknown>) => object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (str(s.sourceAddress)) out.sourceAddress = str(s.sourceAddress);
+  if (num(s.peerPort) !== 0) out.peerPort = num(s.peerPort);
+  out.holdTime = goDuration(s.holdTime);
+  out.keepaliveTime = goDuration(s.keepaliveTime);
+  if (str(s.routerID)) out.routerID = str(s.routerID);
+  if (Array.isArray(s.nodeSelectors) && s.nodeSelectors.length > 0) {
+    out.nodeSelectors = s.nodeSelectors.map((sel) => selector(isObject(sel) ? sel : {}));
+  }
+  if (str(s.password)) out.password = str(s.password);
+  if (str(s.bfdProfile)) out.bfdProfile = str(s.bfdProfile);
+  if (s.ebgpMultiHop === true) out.ebgpMultiHop = true;
+  return out;
+}
+
+function withSpec(peer: KubeObject, apiVersion: string, spec: object): KubeObject {
+  const out = header(peer, apiVersion);
+  out.spec = spec;
+  if (peer.status !== undefined) out.status = structuredClone(peer.status);
+  return out as KubeObject;
+}
+
 /** metallb.io/v1beta1 BGPPeer -> metallb.io/v1beta2. */
 export function bgpPeerToV1beta2(peer: KubeObject): BGPPeer {
-  const s = specOf(peer) as Partial<BGPPeerV1beta1Spec> & Record<string, unknown>;
+  const s = specOf(peer);
   const spec: BGPPeerSpec = { myASN: num(s.myASN) };
   if (num(s.peerASN) !== 0) spec.peerASN = num(s.peerASN);
   if (str(s.peerAddress)) spec.peerAddress = str(s.peerAddress);
-  if (str(s.sourceAddress)) spec.sourceAddress = str(s.sourceAddress);
-  if (num(s.peerPort) !== 0) spec.peerPort = num(s.peerPort);
-  spec.holdTime = goDuration(s.holdTime);
-  spec.keepaliveTime = goDuration(s.keepaliveTime);
-  if (str(s.routerID)) spec.routerID = str(s.routerID);
-  if (Array.isArray(s.nodeSelectors) && s.nodeSelectors.length > 0) {
-    spec.nodeSelectors = s.nodeSelectors.map((ns) => legacyToSelector(isObject(ns) ? (ns as LegacyNodeSelector) : {}));
-  }
-  if (str(s.password)) spec.password = str(s.password);
-  if (str(s.bfdProfile)) spec.bfdProfile = str(s.bfdProfile);
-  if (s.ebgpMultiHop === true) spec.ebgpMultiHop = true;
-  const out = header(peer, METALLB_V1BETA2);
-  out.spec = spec;
-  if (peer.status !== undefined) out.status = structuredClone(peer.status);
-  return out as BGPPeer;
+  Object.assign(spec, sharedFields(s, (sel) => legacyToSelector(sel as LegacyNodeSelector)));
+  return withSpec(peer, METALLB_V1BETA2, spec) as BGPPeer;
 }
 
 /** metallb.io/v1beta2 BGPPeer -> metallb.io/v1beta1 (fields v1beta1 lacks are dropped). */
 export function bgpPeerToV1beta1(peer: KubeObject): BGPPeerV1beta1 {
-  const s = specOf(peer) as Partial<BGPPeerSpec> & Record<string, unknown>;
-  const spec: BGPPeerV1beta1Spec = {
-    myASN: num(s.myASN),
-    peerASN: num(s.peerASN),
-    peerAddress: str(s.peerAddress),
-  };
-  if (str(s.sourceAddress)) spec.sourceAddress = str(s.sourceAddress);
-  if (num(s.peerPort) !== 0) spec.peerPort = num(s.peerPort);
-  spec.holdTime = goDuration(s.holdTime);
-  spec.keepaliveTime = goDuration(s.keepaliveTime);
-  if (str(s.routerID)) spec.routerID = str(s.routerID);
-  if (Array.isArray(s.nodeSelectors) && s.nodeSelectors.length > 0) {
-    spec.nodeSelectors = s.nodeSelectors.map((sel) => selectorToLegacy(isObject(sel) ? (sel as LabelSelector) : {}));
-  }
-  if (str(s.password)) spec.password = str(s.password);
-  if (str(s.bfdProfile)) spec.bfdProfile = str(s.bfdProfile);
-  if (s.ebgpMultiHop === true) spec.ebgpMultiHop = true;
-  const out = header(peer, METALLB_V1BETA1);
-  out.spec = spec;
-  if (peer.status !== undefined) out.status = structuredClone(peer.status);
-  return out as BGPPeerV1beta1;
+  const s = specOf(peer);
+  const spec: BGPPeerV1beta1Spec = { myASN: num(s.myASN), peerASN: num(s.peerASN), peerAddress: str(s.peerAddress) };
+  Object.assign(spec, sharedFields(s, (sel) => selectorToLegacy(sel as LabelSelector)));
+  return withSpec(peer, METALLB_V1BETA1, spec) as BGPPeerV1beta1;
 }
 
 /** Converts a BGPPeer to the given apiVersion (a copy when it already has it). Throws ConversionError. */

@@ -6,6 +6,7 @@
 // all rules are covered.
 import { parseDuration } from '../util/duration.js';
 import { parseIP } from '../util/ip.js';
+import { deepEqual, isObject } from '../util/json.js';
 
 /**
  * Evaluates one rule. `self` is the value at the rule's node (defaults applied); `oldSelf` is the
@@ -23,22 +24,6 @@ export function isTransitionRule(rule: string): boolean {
   return /\boldSelf\b/.test(rule);
 }
 
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((v, i) => deepEqual(v, bb[i]));
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  return ak.length === bk.length && ak.every((k) => Object.hasOwn(bo, k) && deepEqual(ao[k], bo[k]));
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 // ----------------------------------------------------------------------------------------------
 // duration(self): CEL parses with Go's time.ParseDuration. getSeconds() truncates toward zero;

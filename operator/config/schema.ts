@@ -6,6 +6,7 @@ import _Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { KubeObject } from '../api/meta.js';
 import { loadManifests } from '../util/manifests.js';
 import { parseCIDR, parseIP } from '../util/ip.js';
+import { isObject } from '../util/json.js';
 import { projectPath } from '../util/paths.js';
 import { celImplementation, isTransitionRule, normalizeRule } from './cel-rules.js';
 
@@ -149,8 +150,6 @@ const OBJECT_META_FIELDS = new Set([
   'finalizers',
   'managedFields',
 ]);
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 // ------------------------------------------------------------------------------------ formats
 
