@@ -35,11 +35,6 @@ function specOf(obj: KubeObject): Record<string, unknown> {
   return isObject(obj.spec) ? obj.spec : {};
 }
 
-function header(obj: KubeObject, apiVersion: string): Record<string, unknown> {
-  const out: Record<string, unknown> = { apiVersion, kind: 'BGPPeer', metadata: structuredClone(obj.metadata ?? {}) };
-  return out;
-}
-
 function legacyToSelector(ns: LegacyNodeSelector): LabelSelector {
   const labels = isObject(ns.matchLabels) ? (ns.matchLabels as Record<string, string>) : {};
   const exprs = Array.isArray(ns.matchExpressions) ? ns.matchExpressions : [];
@@ -86,10 +81,9 @@ function sharedFields(s: Record<string, unknown>, selector: (sel: Record<string,
 }
 
 function withSpec(peer: KubeObject, apiVersion: string, spec: object): KubeObject {
-  const out = header(peer, apiVersion);
-  out.spec = spec;
+  const out: KubeObject = { apiVersion, kind: 'BGPPeer', metadata: structuredClone(peer.metadata ?? {}), spec };
   if (peer.status !== undefined) out.status = structuredClone(peer.status);
-  return out as KubeObject;
+  return out;
 }
 
 /** metallb.io/v1beta1 BGPPeer -> metallb.io/v1beta2. */
