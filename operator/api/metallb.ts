@@ -117,6 +117,12 @@ export interface BGPPeerV1beta1Spec {
   ebgpMultiHop?: boolean;
 }
 
+/** v1beta1 (deprecated, served; converted to v1beta2 for storage). */
+export interface BGPPeerV1beta1 extends KubeObject {
+  kind: 'BGPPeer';
+  spec: BGPPeerV1beta1Spec;
+}
+
 export interface BFDProfileSpec {
   receiveInterval?: number;
   transmitInterval?: number;
