@@ -1,3 +1,93 @@
-#!/usr/bin/env node
-// metalfrr command line: offline commands and in-cluster roles.
-console.log('metalfrr: under construction');
+// metalfrr command line: offline commands (validate, demo) and server roles (webhook).
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { projectPath } from '../util/paths.js';
+import { processIO, UsageError, type CommandIO } from './io.js';
+import { VALIDATE_USAGE, parseValidateArgs, runValidate } from './validate.js';
+import { WEBHOOK_USAGE, parseWebhookArgs, runWebhook } from './webhook.js';
+import { DEMO_USAGE, runDemo } from './demo.js';
+
+const USAGE = `usage: metalfrr <command> [options]
+
+offline commands (no cluster needed):
+  validate   check manifests with the API server, webhook and configuration rules
+  demo       validate the bundled examples/ and show what they configure (npm start)
+
+roles:
+  webhook    serve the validating admission webhooks over HTTPS
+
+Run "metalfrr <command> --help" for a command's options.`;
+
+interface Command {
+  usage: string;
+  options: NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+  run(values: Record<string, unknown>, positionals: string[], io: CommandIO): number | Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  validate: {
+    usage: VALIDATE_USAGE,
+    options: {
+      backend: { type: 'string' },
+      namespace: { type: 'string', short: 'n' },
+      'frrk8s-namespace': { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+    },
+    run: (v, p, io) => runValidate(parseValidateArgs(v, p), io),
+  },
+  webhook: {
+    usage: WEBHOOK_USAGE,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'tls-cert-file': { type: 'string' },
+      'tls-private-key-file': { type: 'string' },
+      kubeconfig: { type: 'string' },
+      objects: { type: 'string' },
+      namespace: { type: 'string', short: 'n' },
+      backend: { type: 'string' },
+    },
+    run: (v, p, io) => runWebhook(parseWebhookArgs(v, p), io),
+  },
+  demo: {
+    usage: DEMO_USAGE,
+    options: {},
+    run: (_v, p, io) => runDemo(p, io),
+  },
+};
+
+export async function main(argv: string[], io: CommandIO = processIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(USAGE);
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === 'version') {
+    io.out(JSON.parse(readFileSync(projectPath('package.json'), 'utf8')).version);
+    return 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    io.err(`metalfrr: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: { ...cmd.options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (values.help) {
+      io.out(cmd.usage);
+      return 0;
+    }
+    return await cmd.run(values, positionals, io);
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`metalfrr ${name}: ${(e as Error).message}\n\n${cmd.usage}`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,94 @@
+// `metalfrr webhook`: the validating admission webhooks over HTTPS.
+import { readFileSync, watchFile } from 'node:fs';
+import { BGP_BACKENDS, DEFAULT_BGP_BACKEND, DEFAULT_METALLB_NAMESPACE, type BGPBackend } from '../api/constants.js';
+import { createLogger } from '../util/log.js';
+import { KubeClient, loadKubeConfig } from '../runtime/client.js';
+import { createWebhookServer } from '../../webhooks/server.js';
+import { webhookRoutes } from '../../webhooks/routes.js';
+import { FileObjectSource, KubeObjectSource, type ObjectSource } from '../../webhooks/sources.js';
+import { UsageError, type CommandIO } from './io.js';
+
+export const WEBHOOK_USAGE = `usage: metalfrr webhook --port P --tls-cert-file F --tls-private-key-file K
+                       [--kubeconfig PATH | --objects DIR] [--namespace metallb-system]
+                       [--backend frr-k8s|frr|native] [--host 0.0.0.0]
+
+Serves AdmissionReview admission.k8s.io/v1 over HTTPS (TLS 1.2+) at upstream's paths:
+  /validate-metallb-io-v1beta1-{ipaddresspool,l2advertisement,bgpadvertisement,community,bfdprofile}
+  /validate-metallb-io-v1beta2-bgppeer
+  /validate-frrk8s-metallb-io-v1beta1-frrconfiguration
+and /healthz. Existing objects are read from the API server (--kubeconfig, else in-cluster) or,
+with --objects DIR, from manifest files re-read on every request. The certificate files are
+reloaded when they change.`;
+
+export interface WebhookArgs {
+  port: number;
+  host: string;
+  certFile: string;
+  keyFile: string;
+  kubeconfig?: string;
+  objects?: string;
+  namespace: string;
+  backend: BGPBackend;
+}
+
+export function parseWebhookArgs(v: Record<string, unknown>, positionals: string[]): WebhookArgs {
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const port = Number(v.port);
+  if (v.port === undefined || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a port number');
+  if (!v['tls-cert-file'] || !v['tls-private-key-file']) throw new UsageError('--tls-cert-file and --tls-private-key-file are required');
+  if (v.kubeconfig && v.objects) throw new UsageError('use either --kubeconfig or --objects, not both');
+  const backend = String(v.backend ?? process.env.METALLB_BGP_TYPE ?? DEFAULT_BGP_BACKEND) as BGPBackend;
+  if (!BGP_BACKENDS.includes(backend)) throw new UsageError(`--backend must be one of ${BGP_BACKENDS.join(', ')}`);
+  return {
+    port,
+    host: String(v.host ?? '0.0.0.0'),
+    certFile: String(v['tls-cert-file']),
+    keyFile: String(v['tls-private-key-file']),
+    kubeconfig: v.kubeconfig ? String(v.kubeconfig) : undefined,
+    objects: v.objects ? String(v.objects) : undefined,
+    namespace: String(v.namespace ?? DEFAULT_METALLB_NAMESPACE),
+    backend,
+  };
+}
+
+export async function runWebhook(args: WebhookArgs, _io: CommandIO): Promise<number> {
+  const log = createLogger('webhook');
+  const source: ObjectSource = args.objects
+    ? new FileObjectSource(args.objects, args.namespace)
+    : new KubeObjectSource(new KubeClient(loadKubeConfig(args.kubeconfig)));
+  const backend = args.backend === 'frr-k8s-external' ? 'frr-k8s' : args.backend;
+  const server = createWebhookServer({
+    cert: readFileSync(args.certFile),
+    key: readFileSync(args.keyFile),
+    routes: webhookRoutes(source, { namespace: args.namespace, backend }),
+    logger: log,
+  });
+  const reload = (): void => {
+    try {
+      server.setSecureContext({ cert: readFileSync(args.certFile), key: readFileSync(args.keyFile), minVersion: 'TLSv1.2' });
+      log.info('reloaded TLS certificate', { certFile: args.certFile });
+    } catch (e) {
+      log.error('cannot reload TLS certificate, keeping the previous one', { error: (e as Error).message });
+    }
+  };
+  watchFile(args.certFile, { interval: 2000 }, reload);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(args.port, args.host, () => resolve());
+  });
+  const addr = server.address();
+  log.info('serving admission webhooks', {
+    address: typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : String(addr),
+    namespace: args.namespace,
+    backend,
+    objects: args.objects ?? (args.kubeconfig ? `kubeconfig ${args.kubeconfig}` : 'in-cluster'),
+  });
+  const stop = (): void => {
+    log.info('shutting down');
+    server.close(() => process.exit(0));
+    setTimeout(() => process.exit(0), 2000).unref();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  return -1;
+}

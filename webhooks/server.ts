@@ -1,0 +1,166 @@
+// HTTPS server for Kubernetes admission webhooks (AdmissionReview admission.k8s.io/v1).
+// It knows nothing about MetalLB: routes map a URL path to a handler returning a decision.
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { KubeObject } from '../operator/api/meta.js';
+import { createLogger, type Logger } from '../operator/util/log.js';
+
+export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
+
+export interface AdmissionRequest {
+  uid: string;
+  kind: { group: string; version: string; kind: string };
+  resource?: { group: string; version: string; resource: string };
+  subResource?: string;
+  name?: string;
+  namespace?: string;
+  operation: Operation;
+  userInfo?: Record<string, unknown>;
+  object?: KubeObject | null;
+  oldObject?: KubeObject | null;
+  dryRun?: boolean;
+  options?: unknown;
+}
+
+export interface AdmissionDecision {
+  allowed: boolean;
+  message?: string;
+  warnings?: string[];
+}
+
+export type AdmissionHandler = (req: AdmissionRequest) => AdmissionDecision | Promise<AdmissionDecision>;
+
+export interface WebhookServerOptions {
+  cert: string | Buffer;
+  key: string | Buffer;
+  routes: Record<string, AdmissionHandler>;
+  logger?: Logger;
+  /** largest accepted request body, bytes (the API server sends at most ~3 MiB objects) */
+  maxBodyBytes?: number;
+}
+
+const MAX_BODY = 4 * 1024 * 1024;
+
+class BadRequest extends Error {}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new BadRequest(`request body larger than ${limit} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Checks the shape of an AdmissionReview and returns its request; throws BadRequest with a clear message. */
+export function parseAdmissionReview(body: string): AdmissionRequest {
+  let review: unknown;
+  try {
+    review = JSON.parse(body);
+  } catch (e) {
+    throw new BadRequest(`request body is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!review || typeof review !== 'object' || Array.isArray(review)) throw new BadRequest('request body is not an AdmissionReview object');
+  const r = review as Record<string, unknown>;
+  if (r.kind !== 'AdmissionReview') throw new BadRequest(`expected kind AdmissionReview, got ${JSON.stringify(r.kind ?? null)}`);
+  if (r.apiVersion !== 'admission.k8s.io/v1')
+    throw new BadRequest(`unsupported AdmissionReview apiVersion ${JSON.stringify(r.apiVersion ?? null)}: only admission.k8s.io/v1 is served`);
+  const req = r.request as Record<string, unknown> | undefined;
+  if (!req || typeof req !== 'object') throw new BadRequest('AdmissionReview has no request');
+  if (typeof req.uid !== 'string' || req.uid === '') throw new BadRequest('AdmissionReview request has no uid');
+  if (!['CREATE', 'UPDATE', 'DELETE', 'CONNECT'].includes(req.operation as string))
+    throw new BadRequest(`AdmissionReview request has an invalid operation ${JSON.stringify(req.operation ?? null)}`);
+  const kind = req.kind as Record<string, unknown> | undefined;
+  if (!kind || typeof kind.kind !== 'string') throw new BadRequest('AdmissionReview request has no kind');
+  for (const f of ['object', 'oldObject'] as const) {
+    const o = req[f];
+    if (o !== undefined && o !== null && (typeof o !== 'object' || Array.isArray(o)))
+      throw new BadRequest(`AdmissionReview request.${f} is not an object`);
+  }
+  if ((req.operation === 'CREATE' || req.operation === 'UPDATE') && !req.object)
+    throw new BadRequest(`AdmissionReview ${req.operation as string} request has no object`);
+  if (req.operation === 'DELETE' && !req.oldObject && !req.object)
+    throw new BadRequest('AdmissionReview DELETE request has no oldObject');
+  return req as unknown as AdmissionRequest;
+}
+
+/** Builds the AdmissionReview response body; denials carry 403 Forbidden like controller-runtime webhooks. */
+export function admissionResponse(uid: string, d: AdmissionDecision): Record<string, unknown> {
+  const response: Record<string, unknown> = { uid, allowed: d.allowed };
+  if (!d.allowed) response.status = { code: 403, reason: 'Forbidden', message: d.message ?? '' };
+  else if (d.message) response.status = { code: 200, message: d.message };
+  if (d.warnings && d.warnings.length > 0) response.warnings = d.warnings;
+  return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response };
+}
+
+function send(res: ServerResponse, code: number, body: string, type = 'text/plain; charset=utf-8'): void {
+  res.writeHead(code, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export function createWebhookServer(opts: WebhookServerOptions): Server {
+  const log = opts.logger ?? createLogger('webhook');
+  const limit = opts.maxBodyBytes ?? MAX_BODY;
+  const server = createServer({ cert: opts.cert, key: opts.key, minVersion: 'TLSv1.2' }, (req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path === '/healthz' || path === '/readyz' || path === '/livez') {
+      send(res, 200, 'ok');
+      return;
+    }
+    const handler = opts.routes[path];
+    if (!handler) {
+      send(res, 404, `no admission webhook is served at ${path}`);
+      return;
+    }
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      send(res, 405, `method ${req.method ?? ''} not allowed: admission webhooks accept POST`);
+      return;
+    }
+    const ctype = String(req.headers['content-type'] ?? '');
+    void (async () => {
+      let request: AdmissionRequest;
+      try {
+        if (!ctype.startsWith('application/json')) throw new BadRequest(`content-type must be application/json, got ${JSON.stringify(ctype)}`);
+        request = parseAdmissionReview(await readBody(req, limit));
+      } catch (e) {
+        const msg = (e as Error).message;
+        log.warn('malformed admission request', { path, error: msg });
+        send(res, 400, `bad AdmissionReview: ${msg}\n`);
+        return;
+      }
+      let decision: AdmissionDecision;
+      try {
+        decision = await handler(request);
+      } catch (e) {
+        log.error('admission handler failed', { path, uid: request.uid, error: (e as Error).message });
+        decision = { allowed: false, message: `internal error: ${(e as Error).message}` };
+      }
+      log.info('admission', {
+        path,
+        uid: request.uid,
+        operation: request.operation,
+        kind: request.kind.kind,
+        namespace: request.namespace,
+        name: request.name ?? request.object?.metadata?.name ?? request.oldObject?.metadata?.name,
+        allowed: decision.allowed,
+        reason: decision.allowed ? undefined : decision.message,
+      });
+      send(res, 200, JSON.stringify(admissionResponse(request.uid, decision)), 'application/json');
+    })().catch((e: unknown) => {
+      log.error('webhook request failed', { path, error: (e as Error).message });
+      if (!res.headersSent) send(res, 500, 'internal error\n');
+    });
+  });
+  server.on('tlsClientError', (err) => log.debug('tls client error', { error: err.message }));
+  return server;
+}
