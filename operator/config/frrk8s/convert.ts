@@ -5,16 +5,16 @@ import type { FRRBFDProfile, FRRConfiguration, Neighbor as APINeighbor, Router a
 import type { Secret } from '../../api/meta.js';
 import { SECRET_TYPE_BASIC_AUTH } from '../../api/constants.js';
 import { formatDuration, parseDuration, SECOND } from '../../util/duration.js';
-import { goQuote, goQuotedSlice, goStringSlice } from '../../util/gofmt.js';
+import { goLess, goQuote, goQuotedSlice, goStringSlice } from '../../util/gofmt.js';
 import { formatCIDR, parseCIDR, parseIP } from '../../util/ip.js';
 import { selectorError, selectorMatches } from '../../util/selector.js';
 import { communityCanonical, communityString, parseCommunity, CommunityError } from './community.js';
 import { ConversionError, wrapError } from './errors.js';
 import {
-  cmpStr,
   communityListKey,
   localPrefListKey,
   mergeRouterConfigs,
+  sortByKey,
   sortedSet,
   sortIncomingFilters,
 } from './merge.js';
@@ -118,7 +118,7 @@ export function sortConfigurations(configs: readonly FRRConfiguration[]): FRRCon
   return [...configs].sort((a, b) => {
     const [na, ma] = objectKey(a);
     const [nb, mb] = objectKey(b);
-    return cmpStr(na, nb) || cmpStr(ma, mb);
+    return goLess(na, nb) || goLess(ma, mb);
   });
 }
 
@@ -518,9 +518,8 @@ function toAdvertiseToModel(neigh: NeighborModel, n: APINeighbor, prefixesInRout
     // upstream reuses the local pref text for community errors
     wrapWith(wrap, () => addCommunityLists(communities, id, n, family, advertised[family]));
   }
-  const byKey = <T>(m: Map<string, T>): T[] => [...m.keys()].sort(cmpStr).map((k) => m.get(k)!);
-  out.localPrefPrefixesModifiers = byKey(localPrefs).filter((l) => l.prefixes.length > 0);
-  out.communityPrefixesModifiers = byKey(communities).filter((l) => l.prefixes.length > 0);
+  out.localPrefPrefixesModifiers = sortByKey(localPrefs).filter((l) => l.prefixes.length > 0);
+  out.communityPrefixesModifiers = sortByKey(communities).filter((l) => l.prefixes.length > 0);
   return out;
 }
 
@@ -683,15 +682,15 @@ export function convertConfigurations(configs: FRRConfiguration[], opts: Convert
     }
   }
 
-  const routers = [...routersForVRF.keys()].sort(cmpStr).map((k) => routersForVRF.get(k)!);
+  const routers = sortByKey(routersForVRF);
   if (!opts.skipEVPNValidation) validateEVPN(routers);
 
-  raws.sort((a, b) => (a.priority === b.priority ? cmpStr(a.name, b.name) : a.priority - b.priority));
+  raws.sort((a, b) => (a.priority === b.priority ? goLess(a.name, b.name) : a.priority - b.priority));
   return {
     logLevel: '',
     hostname: '',
     routers,
-    bfdProfiles: [...bfdAll.keys()].sort(cmpStr).map((k) => bfdAll.get(k)!),
+    bfdProfiles: sortByKey(bfdAll),
     extraConfig: raws.map((r) => `${r.config}\n`).join(''),
   };
 }

@@ -9,7 +9,7 @@ import {
   sortCommunities,
   tryParseCommunity,
 } from './community.js';
-import { goQuote, goQuoteRune } from './gofmt.js';
+import { goQuote, goQuoteRune } from '../../util/gofmt.js';
 
 test('parses standard and large communities', () => {
   assert.deepEqual(parseCommunity('65535:65282'), { kind: 'legacy', upper: 65535, lower: 65282 });

@@ -3,7 +3,7 @@
 //   large                "large:<uint32>:<uint32>:<uint32>"       e.g. large:64512:1:2
 // Any other number of ':'-separated fields is a *format* error; MetalLB treats it, inside a
 // BGPAdvertisement, as a possibly not-yet-defined Community alias (a transient error).
-import { goQuote } from './gofmt.js';
+import { goQuote } from '../../util/gofmt.js';
 
 export type BGPCommunity =
   | { kind: 'legacy'; upper: number; lower: number }

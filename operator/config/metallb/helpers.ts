@@ -4,7 +4,7 @@
 import type { KubeObject } from '../../api/meta.js';
 import { bitsOf, formatIP, parseCIDR, parseIP, rangeToCIDRs, type CIDR } from '../../util/ip.js';
 import { selectorError, type LabelSelector, type LabelSelectorRequirement } from '../../util/selector.js';
-import { goLess, goQuote, goRequirementQ, goSelectorQ, requirementKey, selectorKey } from './gofmt.js';
+import { goLess, goQuote, goRequirementQ, goSelectorQ, requirementKey, selectorKey } from '../../util/gofmt.js';
 
 export const nameOf = (o: KubeObject | undefined): string => {
   const n = o?.metadata?.name;

@@ -10,7 +10,7 @@ import type { BGPPeer } from '../../api/metallb.js';
 import { formatCIDR } from '../../util/ip.js';
 import { selectorMatches, type LabelSelector } from '../../util/selector.js';
 import { tryParseCommunity } from './community.js';
-import { goQuote, goSelectorV } from './gofmt.js';
+import { goQuote, goSelectorV } from '../../util/gofmt.js';
 import {
   bgpPeerToV1beta2,
   bool,

@@ -30,7 +30,7 @@ import { formatDuration, parseDuration } from '../../util/duration.js';
 import { formatCIDR, formatIP, parseIP, type CIDR, type Family } from '../../util/ip.js';
 import { selectorMatches, selectorString, type LabelSelector } from '../../util/selector.js';
 import { sortCommunities, tryParseCommunity, type BGPCommunity } from './community.js';
-import { goLess, goQuote, goQuoteRune, goSelectorProto, goSelectorV } from './gofmt.js';
+import { goLess, goQuote, goQuoteRune, goSelectorProto, goSelectorV } from '../../util/gofmt.js';
 import {
   bgpPeerToV1beta2,
   bool,
