@@ -32,7 +32,6 @@ import { selectorMatches, selectorString, type LabelSelector } from '../../util/
 import { sortCommunities, tryParseCommunity, type BGPCommunity } from './community.js';
 import { goLess, goQuote, goQuoteRune, goSelectorProto, goSelectorV } from '../../util/gofmt.js';
 import {
-  bgpPeerToV1beta2,
   bool,
   duplicateStringError,
   labelsOf,
@@ -41,6 +40,7 @@ import {
   num,
   optNum,
   parsePoolAddress,
+  peerAsV1beta2,
   poolCIDRsOverlap,
   selectorDuplicateError,
   selectorError,
@@ -237,7 +237,7 @@ export function parseConfig(res: ClusterResources, opts: ParseOptions): ParseRes
   const order = <T extends KubeObject>(list: T[] | undefined): T[] => (opts.keepOrder ? [...(list ?? [])] : sortByName(list));
   const r: ClusterResources = {
     pools: order(res.pools),
-    peers: order(res.peers).map(bgpPeerToV1beta2),
+    peers: order(res.peers).map(peerAsV1beta2),
     bfdProfiles: order(res.bfdProfiles),
     l2Advertisements: order(res.l2Advertisements),
     bgpAdvertisements: order(res.bgpAdvertisements),
