@@ -15,21 +15,12 @@
 import type { BGPBackend } from '../../api/constants.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { BGPAdvertisement, BGPPeer } from '../../api/metallb.js';
+import type { AdmissionDecision, AdmissionInput } from '../admission.js';
 import { bool, nameOf, namespaceOf, peerAsV1beta2, sortByName, specOf, str } from './helpers.js';
 import { parseConfig } from './parse.js';
 import { emptyResources, type ClusterResources } from './types.js';
 
-export interface AdmissionInput {
-  operation: 'CREATE' | 'UPDATE' | 'DELETE';
-  object?: KubeObject;
-  oldObject?: KubeObject;
-}
-
-export interface AdmissionDecision {
-  allowed: boolean;
-  message?: string;
-  warnings?: string[];
-}
+export type { AdmissionDecision, AdmissionInput };
 
 export const DISABLE_MP_WARNING = "disable mp is deprecated and has no effect since it's the default behavior now";
 
