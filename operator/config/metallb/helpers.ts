@@ -1,11 +1,11 @@
 // Small helpers shared by the parser, the mode validation and the webhook: tolerant field access on
 // objects read from YAML, pool address parsing (upstream `config.ParseCIDR`) and the label-selector
 // hygiene checks (rules D1-D4).
-import { METALLB_V1BETA1, METALLB_V1BETA2 } from '../../api/constants.js';
+import { METALLB_V1BETA2 } from '../../api/constants.js';
 import type { KubeObject } from '../../api/meta.js';
 import { bitsOf, formatIP, parseCIDR, parseIP, rangeToCIDRs, type CIDR } from '../../util/ip.js';
 import { selectorError, type LabelSelector, type LabelSelectorRequirement } from '../../util/selector.js';
-import { bgpPeerToV1beta2, ConversionError } from '../bgppeer-conversion.js';
+import { asStoredVersion, ConversionError } from '../bgppeer-conversion.js';
 import { goLess, goQuote, goRequirementQ, goSelectorQ, requirementKey, selectorKey } from '../../util/gofmt.js';
 
 export const nameOf = (o: KubeObject | undefined): string => {
@@ -68,9 +68,8 @@ export function sortByName<T extends KubeObject>(list: readonly T[] | undefined)
  * (`invalid BGPPeer timers: time: invalid duration ...`).
  */
 export function peerAsV1beta2<T extends KubeObject>(o: T): T {
-  if (o.kind !== 'BGPPeer' || o.apiVersion !== METALLB_V1BETA1) return o;
   try {
-    return bgpPeerToV1beta2(o) as KubeObject as T;
+    return asStoredVersion(o) as T;
   } catch (e) {
     if (!(e instanceof ConversionError)) throw e;
     return { ...structuredClone(o), apiVersion: METALLB_V1BETA2 };

@@ -24,6 +24,7 @@
 //   - bgpAdvertisements / l2Advertisements: every parsed advertisement with its resolved node names and the pools it
 //                    is attached to.
 //   - poolsByNamespace / poolsByServiceSelector: the pinned-pool indexes of the allocator (§3.4).
+import { SECRET_TYPE_BASIC_AUTH } from '../../api/constants.js';
 import type { KubeObject, Namespace, Node, Secret, SecretReference } from '../../api/meta.js';
 import type { BGPAdvertisement, BGPPeer, BFDProfile as BFDProfileCR, IPAddressPool, L2Advertisement } from '../../api/metallb.js';
 import { formatDuration, parseDuration } from '../../util/duration.js';
@@ -229,7 +230,6 @@ export interface L2AdvertisementConfig {
 // ---------------------------------------------------------------------------------------------------
 
 const SECOND_NS = 1e9;
-const SECRET_TYPE_BASIC_AUTH = 'kubernetes.io/basic-auth';
 
 /** Parses and validates the whole configuration. */
 export function parseConfig(res: ClusterResources, opts: ParseOptions): ParseResult {
