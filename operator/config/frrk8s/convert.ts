@@ -535,13 +535,14 @@ function addLocalPrefLists(
     const lp = n0(e.localPref);
     const key = localPrefListKey(lp, lf);
     if (toAdd.has(key)) throw new ConversionError(`local preference ${lp} is already defined`);
-    const prefixes = new Set<string>();
-    for (const p of filterPrefixes(arr(e.prefixes).map(String), family)) {
-      if (!advertised.has(p)) throw new ConversionError(`localPref ${lp} associated to non existing prefix ${p}`);
-      if (prefixes.has(p)) throw new ConversionError(`prefix ${p} is already defined for local preference ${lp}`);
-      prefixes.add(p);
-    }
-    toAdd.set(key, { name: `${id}-${lp}-${lf}-localpref-prefixes`, ipFamily: lf, prefixes: sortedSet(prefixes), localPref: lp });
+    const prefixes = modifierPrefixes(
+      e.prefixes,
+      family,
+      advertised,
+      (p) => `localPref ${lp} associated to non existing prefix ${p}`,
+      (p) => `prefix ${p} is already defined for local preference ${lp}`,
+    );
+    toAdd.set(key, { name: `${id}-${lp}-${lf}-localpref-prefixes`, ipFamily: lf, prefixes, localPref: lp });
   }
 }
 
@@ -566,15 +567,35 @@ function addCommunityLists(
     const text = communityString(c);
     const key = communityListKey(canonical, lf);
     if (toAdd.has(key)) throw new ConversionError(`community ${raw} is already defined`);
-    const prefixes = new Set<string>();
-    for (const p of filterPrefixes(arr(e.prefixes).map(String), family)) {
-      if (!advertised.has(p))
-        throw new ConversionError(`prefix ${p} is advertised for community ${text} but it's not in the advertisement list of the neighbor`);
-      if (prefixes.has(p)) throw new ConversionError(`prefix ${p} is already defined for community ${text}`);
-      prefixes.add(p);
-    }
-    toAdd.set(key, { name: `${id}-${canonical}-${lf}-community-prefixes`, ipFamily: lf, prefixes: sortedSet(prefixes), community: canonical });
+    const prefixes = modifierPrefixes(
+      e.prefixes,
+      family,
+      advertised,
+      (p) => `prefix ${p} is advertised for community ${text} but it's not in the advertisement list of the neighbor`,
+      (p) => `prefix ${p} is already defined for community ${text}`,
+    );
+    toAdd.set(key, { name: `${id}-${canonical}-${lf}-community-prefixes`, ipFamily: lf, prefixes, community: canonical });
   }
+}
+
+/**
+ * The prefixes of one withLocalPref / withCommunity entry that belong to a family, sorted: each must be
+ * advertised to the neighbor and listed once (the messages name the entry).
+ */
+function modifierPrefixes(
+  entryPrefixes: string[] | null | undefined,
+  family: PrefixFamily,
+  advertised: Set<string>,
+  notAdvertised: (prefix: string) => string,
+  duplicate: (prefix: string) => string,
+): string[] {
+  const prefixes = new Set<string>();
+  for (const p of filterPrefixes(arr(entryPrefixes).map(String), family)) {
+    if (!advertised.has(p)) throw new ConversionError(notAdvertised(p));
+    if (prefixes.has(p)) throw new ConversionError(duplicate(p));
+    prefixes.add(p);
+  }
+  return sortedSet(prefixes);
 }
 
 function validateSelectorLengths(mask: number, le: number, ge: number): void {
