@@ -4,6 +4,7 @@ import type { FRRConfiguration } from '../operator/api/frrk8s.js';
 import type { Node } from '../operator/api/meta.js';
 import { admitMetalLB } from '../operator/config/metallb/webhook.js';
 import type { ClusterResources } from '../operator/config/metallb/parse.js';
+import type { AdmissionInput } from '../operator/config/admission.js';
 import { admitFRRConfiguration } from '../operator/config/frrk8s/webhook.js';
 import type { AdmissionDecision, AdmissionHandler, AdmissionRequest } from './server.js';
 import type { ObjectSource } from './sources.js';
@@ -49,6 +50,11 @@ export async function loadClusterResources(source: ObjectSource, namespace: stri
   } as unknown as ClusterResources;
 }
 
+/** The parts of an AdmissionReview request the decisions look at. */
+function admissionInput(req: AdmissionRequest): AdmissionInput {
+  return { operation: req.operation as AdmissionInput['operation'], object: req.object ?? undefined, oldObject: req.oldObject ?? undefined };
+}
+
 function kindGuard(expected: string, req: AdmissionRequest): AdmissionDecision | undefined {
   const obj = req.object ?? req.oldObject;
   const kind = obj?.kind ?? req.kind.kind;
@@ -63,22 +69,14 @@ export function webhookRoutes(source: ObjectSource, opts: RouteOptions): Record<
       const wrong = kindGuard(kind, req);
       if (wrong) return wrong;
       const existing = await loadClusterResources(source, opts.namespace);
-      return admitMetalLB(
-        { operation: req.operation as 'CREATE' | 'UPDATE' | 'DELETE', object: req.object ?? undefined, oldObject: req.oldObject ?? undefined },
-        existing,
-        { namespace: opts.namespace, backend: opts.backend },
-      );
+      return admitMetalLB(admissionInput(req), existing, { namespace: opts.namespace, backend: opts.backend });
     };
   }
   routes[FRRK8S_WEBHOOK_PATH] = async (req) => {
     const wrong = kindGuard('FRRConfiguration', req);
     if (wrong) return wrong;
     const [configs, nodes] = await Promise.all([source.list('FRRConfiguration'), source.list('Node')]);
-    return admitFRRConfiguration(
-      { operation: req.operation as 'CREATE' | 'UPDATE' | 'DELETE', object: req.object ?? undefined, oldObject: req.oldObject ?? undefined },
-      configs as FRRConfiguration[],
-      nodes as Node[],
-    );
+    return admitFRRConfiguration(admissionInput(req), configs as FRRConfiguration[], nodes as Node[]);
   };
   return routes;
 }

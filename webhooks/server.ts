@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../operator/api/meta.js';
+import type { AdmissionDecision } from '../operator/config/admission.js';
 import { createLogger, type Logger } from '../operator/util/log.js';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
@@ -22,11 +23,7 @@ export interface AdmissionRequest {
   options?: unknown;
 }
 
-export interface AdmissionDecision {
-  allowed: boolean;
-  message?: string;
-  warnings?: string[];
-}
+export type { AdmissionDecision };
 
 export type AdmissionHandler = (req: AdmissionRequest) => AdmissionDecision | Promise<AdmissionDecision>;
 

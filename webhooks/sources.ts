@@ -2,7 +2,7 @@
 // webhooks) or, for running without a cluster, a directory of manifests re-read on every request.
 import type { KubeObject } from '../operator/api/meta.js';
 import { KINDS, type KnownKind } from '../operator/config/kinds.js';
-import { bgpPeerToV1beta2 } from '../operator/config/bgppeer-conversion.js';
+import { asStoredVersion } from '../operator/config/bgppeer-conversion.js';
 import { loadManifests } from '../operator/util/manifests.js';
 import { KubeClient, collectionPath } from '../operator/runtime/client.js';
 
@@ -35,11 +35,7 @@ export class FileObjectSource implements ObjectSource {
   private load(): KubeObject[] {
     const r = loadManifests([this.dir]);
     if (r.errors.length > 0) throw new Error(`cannot read existing objects from ${this.dir}: ${r.errors.map((e) => `${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`).join('; ')}`);
-    return r.objects.map((o) => {
-      let obj = o.object;
-      if (obj.kind === 'BGPPeer' && obj.apiVersion === 'metallb.io/v1beta1') obj = bgpPeerToV1beta2(obj);
-      return obj;
-    });
+    return r.objects.map((o) => asStoredVersion(o.object));
   }
 
   async list(kind: KnownKind, namespace?: string): Promise<KubeObject[]> {

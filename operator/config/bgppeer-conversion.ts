@@ -96,6 +96,11 @@ export function bgpPeerToV1beta2(peer: KubeObject): BGPPeer {
   return withSpec(peer, METALLB_V1BETA2, spec) as BGPPeer;
 }
 
+/** An object as the API server stores it: a metallb.io/v1beta1 BGPPeer converted to v1beta2, any other object as is. */
+export function asStoredVersion(obj: KubeObject): KubeObject {
+  return obj.kind === 'BGPPeer' && obj.apiVersion === METALLB_V1BETA1 ? bgpPeerToV1beta2(obj) : obj;
+}
+
 /** metallb.io/v1beta2 BGPPeer -> metallb.io/v1beta1 (fields v1beta1 lacks are dropped). */
 export function bgpPeerToV1beta1(peer: KubeObject): BGPPeerV1beta1 {
   const s = specOf(peer);

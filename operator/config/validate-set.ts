@@ -9,7 +9,7 @@ import type { LoadedObject } from '../util/manifests.js';
 import { objectRef } from '../util/manifests.js';
 import { CLUSTER_SCOPED_BUILTINS, METALLB_CONFIG_KINDS, isBuiltinKind } from './kinds.js';
 import type { CRDSchemas } from './schema.js';
-import { bgpPeerToV1beta2 } from './bgppeer-conversion.js';
+import { asStoredVersion } from './bgppeer-conversion.js';
 import { parseConfig, type ClusterResources } from './metallb/parse.js';
 import { validateConfigurationSet } from './frrk8s/webhook.js';
 import type { FRRConfiguration } from '../api/frrk8s.js';
@@ -87,9 +87,7 @@ export function validateSet(loaded: LoadedObject[], schemas: CRDSchemas, opts: V
         continue; // the API server would refuse it: it takes no part in the cross-object checks
       }
       obj = r.object;
-      if (obj.kind === 'BGPPeer' && obj.apiVersion === 'metallb.io/v1beta1') {
-        obj = bgpPeerToV1beta2(obj);
-      }
+      obj = asStoredVersion(obj);
     }
     const key = `${obj.kind}/${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
     const prev = seen.get(key);

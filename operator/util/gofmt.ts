@@ -1,5 +1,7 @@
-// Go fmt verbs that upstream error texts depend on: %q of a string (strconv.Quote), %s and %q of a
-// []string, and strconv.ParseUint with its error texts.
+// Rendering of values the way Go prints them, which the upstream error texts (MetalLB and frr-k8s) depend
+// on: %q of a string (strconv.Quote) and of an integer (strconv.QuoteRune), %s/%v and %q of a []string and
+// of metav1 label selectors, strconv.ParseUint with its error texts, and sort.Strings' order.
+import type { LabelSelector, LabelSelectorRequirement } from './selector.js';
 
 const SIMPLE_ESCAPES: Record<string, string> = {
   '\x07': '\\a',
@@ -38,6 +40,22 @@ export function goQuote(s: string): string {
   return out + '"';
 }
 
+/** Go's strconv.QuoteRune (what `%q` prints for an integer): 33 -> `'!'`. */
+export function goQuoteRune(n: number): string {
+  let cp = Math.trunc(n);
+  if (!(cp >= 0 && cp <= 0x10ffff) || (cp >= 0xd800 && cp <= 0xdfff)) cp = 0xfffd;
+  const ch = String.fromCodePoint(cp);
+  if (ch === "'") return "'\\''";
+  if (ch === '"') return `'"'`;
+  const q = goQuote(ch); // same escapes as strings, minus the double-quote handling above
+  return `'${q.slice(1, -1)}'`;
+}
+
+/** Go's byte-wise string ordering (sort.Strings), as a comparator. */
+export function goLess(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** fmt's %s (or %v) of a []string: `[a b c]`. */
 export function goStringSlice(v: readonly string[] | undefined | null): string {
   return `[${(v ?? []).join(' ')}]`;
@@ -70,4 +88,65 @@ export function goParseUint(s: string, bitSize: 8 | 16 | 32): number {
     if (n > max) range();
   }
   return n;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// metav1.LabelSelector values as fmt prints them (MetalLB builds messages with them)
+
+function sortedEntries(m: Record<string, string> | undefined): [string, string][] {
+  return Object.entries(m ?? {})
+    .map(([k, v]): [string, string] => [k, String(v)])
+    .sort((a, b) => goLess(a[0], b[0]));
+}
+
+/** `%v` of a metav1.LabelSelectorRequirement value: `{key In [a b]}`. */
+export function goRequirementV(r: LabelSelectorRequirement): string {
+  return `{${r.key ?? ''} ${r.operator ?? ''} ${goStringSlice(r.values)}}`;
+}
+
+/** `%q` of a metav1.LabelSelectorRequirement value: `{"key" "In" ["a" "b"]}`. */
+export function goRequirementQ(r: LabelSelectorRequirement): string {
+  return `{${goQuote(r.key ?? '')} ${goQuote(r.operator ?? '')} ${goQuotedSlice(r.values)}}`;
+}
+
+/** `%v` of a metav1.LabelSelector value (not a pointer, so no Stringer): `{map[a:b] [{k In [x]}]}`. */
+export function goSelectorV(sel: LabelSelector | undefined): string {
+  const labels = sortedEntries(sel?.matchLabels).map(([k, v]) => `${k}:${v}`);
+  const exprs = (sel?.matchExpressions ?? []).map(goRequirementV);
+  return `{map[${labels.join(' ')}] [${exprs.join(' ')}]}`;
+}
+
+/** `%q` of a metav1.LabelSelector value: `{map["a":"b"] [{"k" "In" ["x"]}]}`. */
+export function goSelectorQ(sel: LabelSelector | undefined): string {
+  const labels = sortedEntries(sel?.matchLabels).map(([k, v]) => `${goQuote(k)}:${goQuote(v)}`);
+  const exprs = (sel?.matchExpressions ?? []).map(goRequirementQ);
+  return `{map[${labels.join(' ')}] [${exprs.join(' ')}]}`;
+}
+
+/** The generated String() of *metav1.LabelSelector (what `%v` prints for a pointer). */
+export function goSelectorProto(sel: LabelSelector | undefined): string {
+  const labels = sortedEntries(sel?.matchLabels)
+    .map(([k, v]) => `${k}: ${v},`)
+    .join('');
+  const exprs = (sel?.matchExpressions ?? [])
+    .map((r) => `LabelSelectorRequirement{Key:${r.key ?? ''},Operator:${r.operator ?? ''},Values:${goStringSlice(r.values)},},`)
+    .join('');
+  return `&LabelSelector{MatchLabels:map[string]string{${labels}},MatchExpressions:[]LabelSelectorRequirement{${exprs}},}`;
+}
+
+/**
+ * A canonical key for structural equality of two selectors (MetalLB compares the generated String() of
+ * each selector, which sorts label keys but keeps expression order).
+ */
+export function selectorKey(sel: LabelSelector | undefined): string {
+  return JSON.stringify([sortedEntries(sel?.matchLabels), (sel?.matchExpressions ?? []).map(requirementParts)]);
+}
+
+/** Key of one match expression (generated String() equality). */
+export function requirementKey(r: LabelSelectorRequirement): string {
+  return JSON.stringify(requirementParts(r));
+}
+
+function requirementParts(r: LabelSelectorRequirement): [string, string, string[]] {
+  return [r.key ?? '', r.operator ?? '', r.values ?? []];
 }

@@ -1,4 +1,5 @@
 // Kubernetes label selectors (metav1.LabelSelector): validation with apimachinery's messages, and matching.
+import { goLess } from './gofmt.js';
 
 export interface LabelSelectorRequirement {
   key: string;
@@ -153,6 +154,6 @@ export function selectorString(sel: LabelSelector | null | undefined): string {
         break;
     }
   }
-  reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  reqs.sort((a, b) => goLess(a.key, b.key));
   return reqs.map((r) => r.text).join(',');
 }

@@ -5,16 +5,16 @@ import type { FRRBFDProfile, FRRConfiguration, Neighbor as APINeighbor, Router a
 import type { Secret } from '../../api/meta.js';
 import { SECRET_TYPE_BASIC_AUTH } from '../../api/constants.js';
 import { formatDuration, parseDuration, SECOND } from '../../util/duration.js';
-import { goQuote, goQuotedSlice, goStringSlice } from '../../util/gofmt.js';
+import { goLess, goQuote, goQuotedSlice, goStringSlice } from '../../util/gofmt.js';
 import { formatCIDR, parseCIDR, parseIP } from '../../util/ip.js';
 import { selectorError, selectorMatches } from '../../util/selector.js';
 import { communityCanonical, communityString, parseCommunity, CommunityError } from './community.js';
 import { ConversionError, wrapError } from './errors.js';
 import {
-  cmpStr,
   communityListKey,
   localPrefListKey,
   mergeRouterConfigs,
+  sortByKey,
   sortedSet,
   sortIncomingFilters,
 } from './merge.js';
@@ -118,7 +118,7 @@ export function sortConfigurations(configs: readonly FRRConfiguration[]): FRRCon
   return [...configs].sort((a, b) => {
     const [na, ma] = objectKey(a);
     const [nb, mb] = objectKey(b);
-    return cmpStr(na, nb) || cmpStr(ma, mb);
+    return goLess(na, nb) || goLess(ma, mb);
   });
 }
 
@@ -518,9 +518,8 @@ function toAdvertiseToModel(neigh: NeighborModel, n: APINeighbor, prefixesInRout
     // upstream reuses the local pref text for community errors
     wrapWith(wrap, () => addCommunityLists(communities, id, n, family, advertised[family]));
   }
-  const byKey = <T>(m: Map<string, T>): T[] => [...m.keys()].sort(cmpStr).map((k) => m.get(k)!);
-  out.localPrefPrefixesModifiers = byKey(localPrefs).filter((l) => l.prefixes.length > 0);
-  out.communityPrefixesModifiers = byKey(communities).filter((l) => l.prefixes.length > 0);
+  out.localPrefPrefixesModifiers = sortByKey(localPrefs).filter((l) => l.prefixes.length > 0);
+  out.communityPrefixesModifiers = sortByKey(communities).filter((l) => l.prefixes.length > 0);
   return out;
 }
 
@@ -536,13 +535,14 @@ function addLocalPrefLists(
     const lp = n0(e.localPref);
     const key = localPrefListKey(lp, lf);
     if (toAdd.has(key)) throw new ConversionError(`local preference ${lp} is already defined`);
-    const prefixes = new Set<string>();
-    for (const p of filterPrefixes(arr(e.prefixes).map(String), family)) {
-      if (!advertised.has(p)) throw new ConversionError(`localPref ${lp} associated to non existing prefix ${p}`);
-      if (prefixes.has(p)) throw new ConversionError(`prefix ${p} is already defined for local preference ${lp}`);
-      prefixes.add(p);
-    }
-    toAdd.set(key, { name: `${id}-${lp}-${lf}-localpref-prefixes`, ipFamily: lf, prefixes: sortedSet(prefixes), localPref: lp });
+    const prefixes = modifierPrefixes(
+      e.prefixes,
+      family,
+      advertised,
+      (p) => `localPref ${lp} associated to non existing prefix ${p}`,
+      (p) => `prefix ${p} is already defined for local preference ${lp}`,
+    );
+    toAdd.set(key, { name: `${id}-${lp}-${lf}-localpref-prefixes`, ipFamily: lf, prefixes, localPref: lp });
   }
 }
 
@@ -567,15 +567,35 @@ function addCommunityLists(
     const text = communityString(c);
     const key = communityListKey(canonical, lf);
     if (toAdd.has(key)) throw new ConversionError(`community ${raw} is already defined`);
-    const prefixes = new Set<string>();
-    for (const p of filterPrefixes(arr(e.prefixes).map(String), family)) {
-      if (!advertised.has(p))
-        throw new ConversionError(`prefix ${p} is advertised for community ${text} but it's not in the advertisement list of the neighbor`);
-      if (prefixes.has(p)) throw new ConversionError(`prefix ${p} is already defined for community ${text}`);
-      prefixes.add(p);
-    }
-    toAdd.set(key, { name: `${id}-${canonical}-${lf}-community-prefixes`, ipFamily: lf, prefixes: sortedSet(prefixes), community: canonical });
+    const prefixes = modifierPrefixes(
+      e.prefixes,
+      family,
+      advertised,
+      (p) => `prefix ${p} is advertised for community ${text} but it's not in the advertisement list of the neighbor`,
+      (p) => `prefix ${p} is already defined for community ${text}`,
+    );
+    toAdd.set(key, { name: `${id}-${canonical}-${lf}-community-prefixes`, ipFamily: lf, prefixes, community: canonical });
   }
+}
+
+/**
+ * The prefixes of one withLocalPref / withCommunity entry that belong to a family, sorted: each must be
+ * advertised to the neighbor and listed once (the messages name the entry).
+ */
+function modifierPrefixes(
+  entryPrefixes: string[] | null | undefined,
+  family: PrefixFamily,
+  advertised: Set<string>,
+  notAdvertised: (prefix: string) => string,
+  duplicate: (prefix: string) => string,
+): string[] {
+  const prefixes = new Set<string>();
+  for (const p of filterPrefixes(arr(entryPrefixes).map(String), family)) {
+    if (!advertised.has(p)) throw new ConversionError(notAdvertised(p));
+    if (prefixes.has(p)) throw new ConversionError(duplicate(p));
+    prefixes.add(p);
+  }
+  return sortedSet(prefixes);
 }
 
 function validateSelectorLengths(mask: number, le: number, ge: number): void {
@@ -683,15 +703,15 @@ export function convertConfigurations(configs: FRRConfiguration[], opts: Convert
     }
   }
 
-  const routers = [...routersForVRF.keys()].sort(cmpStr).map((k) => routersForVRF.get(k)!);
+  const routers = sortByKey(routersForVRF);
   if (!opts.skipEVPNValidation) validateEVPN(routers);
 
-  raws.sort((a, b) => (a.priority === b.priority ? cmpStr(a.name, b.name) : a.priority - b.priority));
+  raws.sort((a, b) => (a.priority === b.priority ? goLess(a.name, b.name) : a.priority - b.priority));
   return {
     logLevel: '',
     hostname: '',
     routers,
-    bfdProfiles: [...bfdAll.keys()].sort(cmpStr).map((k) => bfdAll.get(k)!),
+    bfdProfiles: sortByKey(bfdAll),
     extraConfig: raws.map((r) => `${r.config}\n`).join(''),
   };
 }

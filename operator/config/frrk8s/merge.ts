@@ -2,7 +2,7 @@
 // neighbors with the same ID, outgoing/incoming policies, EVPN. The merge works in place on the first
 // argument, like upstream, and also runs as a "self-merge" (a router merged with itself) right after
 // each object's conversion; that is what sorts, de-duplicates and normalises defaults.
-import { goQuote } from '../../util/gofmt.js';
+import { goLess, goQuote } from '../../util/gofmt.js';
 import { communityKeyText } from './community.js';
 import { ConversionError, wrapError } from './errors.js';
 import {
@@ -25,19 +25,14 @@ export const DEFAULT_KEEPALIVE_TIME = 60;
 export const DEFAULT_CONNECT_TIME = 60;
 const VNI_ADVERTISEMENT_DISABLED = 'Disabled';
 
-/** Go's string order (bytewise for the ASCII texts involved). */
-export function cmpStr(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** sets.List(sets.New(...)): de-duplicated, sorted. */
 export function sortedSet(values: Iterable<string>): string[] {
-  return [...new Set(values)].sort(cmpStr);
+  return [...new Set(values)].sort(goLess);
 }
 
 /** Values of a keyed map, ordered by key (upstream sortMap). */
-function sortByKey<T>(m: Map<string, T>): T[] {
-  return [...m.keys()].sort(cmpStr).map((k) => m.get(k)!);
+export function sortByKey<T>(m: Map<string, T>): T[] {
+  return [...m.keys()].sort(goLess).map((k) => m.get(k)!);
 }
 
 export function localPrefListKey(localPref: number, family: string): string {
@@ -53,15 +48,15 @@ export function incomingFilterKey(f: FilterModel): string {
 }
 
 export function sortIncomingFilters(fs: FilterModel[]): FilterModel[] {
-  return [...fs].sort((a, b) => cmpStr(incomingFilterKey(a), incomingFilterKey(b)));
+  return [...fs].sort((a, b) => goLess(incomingFilterKey(a), incomingFilterKey(b)));
 }
 
 export function sortLocalPrefLists(ls: LocalPrefPrefixListModel[]): LocalPrefPrefixListModel[] {
-  return [...ls].sort((a, b) => cmpStr(localPrefListKey(a.localPref, a.ipFamily), localPrefListKey(b.localPref, b.ipFamily)));
+  return [...ls].sort((a, b) => goLess(localPrefListKey(a.localPref, a.ipFamily), localPrefListKey(b.localPref, b.ipFamily)));
 }
 
 export function sortCommunityLists(ls: CommunityPrefixListModel[]): CommunityPrefixListModel[] {
-  return [...ls].sort((a, b) => cmpStr(communityListKey(a.community, a.ipFamily), communityListKey(b.community, b.ipFamily)));
+  return [...ls].sort((a, b) => goLess(communityListKey(a.community, a.ipFamily), communityListKey(b.community, b.ipFamily)));
 }
 
 /** Merges `toMerge` into `r` (same VRF); returns `r`. `r === toMerge` is the self-merge. */

@@ -4,19 +4,10 @@
 import type { FRRConfiguration, Neighbor as APINeighbor } from '../../api/frrk8s.js';
 import type { KubeObject, Node } from '../../api/meta.js';
 import { selectorError, selectorMatches } from '../../util/selector.js';
+import type { AdmissionDecision, AdmissionInput } from '../admission.js';
 import { ConversionError, convertConfigurations, sortConfigurations, type ConvertOptions } from './convert.js';
 
-export interface AdmissionInput {
-  operation: 'CREATE' | 'UPDATE' | 'DELETE';
-  object?: KubeObject;
-  oldObject?: KubeObject;
-}
-
-export interface AdmissionDecision {
-  allowed: boolean;
-  message?: string;
-  warnings?: string[];
-}
+export type { AdmissionDecision, AdmissionInput };
 
 export const WARNING_DISABLE_MP = 'disableMP is deprecated, is ignored and will be removed in a future release';
 export const WARNING_GRACEFUL_RESTART = 'Graceful restart configuration changed, it will be available on the next restart';

@@ -9,7 +9,7 @@ import {
   sortCommunities,
   tryParseCommunity,
 } from './community.js';
-import { goQuote, goQuoteRune } from './gofmt.js';
+import { goQuote, goQuoteRune } from '../../util/gofmt.js';
 
 test('parses standard and large communities', () => {
   assert.deepEqual(parseCommunity('65535:65282'), { kind: 'legacy', upper: 65535, lower: 65282 });
@@ -31,6 +31,11 @@ test('G1: standard community sections are uint16', () => {
   });
   assert.throws(() => parseCommunity('-1:1'), /invalid syntax/);
   assert.throws(() => parseCommunity(':1'), /invalid section "" of community ":1"/);
+  // strconv.ParseUint stops at the first digit that overflows, before it sees a later bad character
+  assert.throws(() => parseCommunity('70000x:1'), {
+    message: 'invalid community value: invalid section "70000x" of community "70000x:1", err: "strconv.ParseUint: parsing \\"70000x\\": value out of range"',
+  });
+  assert.throws(() => parseCommunity('7x0000:1'), /parsing \\"7x0000\\": invalid syntax/);
   const r = tryParseCommunity('1:x');
   assert.ok(r.error instanceof CommunityError && r.error.kind === 'value');
 });

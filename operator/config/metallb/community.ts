@@ -1,100 +1,18 @@
-// BGP communities as MetalLB understands them (rules G1-G3 of the spec):
-//   standard ("legacy")  "<uint16>:<uint16>"                      e.g. 65535:65282
-//   large                "large:<uint32>:<uint32>:<uint32>"       e.g. large:64512:1:2
-// Any other number of ':'-separated fields is a *format* error; MetalLB treats it, inside a
-// BGPAdvertisement, as a possibly not-yet-defined Community alias (a transient error).
-import { goQuote } from './gofmt.js';
+// BGP communities in MetalLB: the parser is shared with frr-k8s (../community.ts, rules G1-G3 of the
+// spec); this module adds MetalLB's identity and ordering of parsed communities.
+import { communityLiteral, type BGPCommunity } from '../community.js';
 
-export type BGPCommunity =
-  | { kind: 'legacy'; upper: number; lower: number }
-  | { kind: 'large'; globalAdministrator: number; localData1: number; localData2: number };
-
-export type CommunityErrorKind = 'value' | 'format';
-
-export class CommunityError extends Error {
-  constructor(
-    message: string,
-    /** 'value': well-formed but bad numbers/marker (G1/G2); 'format': wrong field count (G3). */
-    readonly kind: CommunityErrorKind,
-  ) {
-    super(message);
-    this.name = 'CommunityError';
-  }
-}
-
-const LARGE_MARKER = 'large';
-
-/** Go's strconv.ParseUint(s, 10, bits) error text, or null when it parses. */
-function parseUintError(s: string, bits: 16 | 32): string | null {
-  if (!/^[0-9]+$/.test(s)) return `strconv.ParseUint: parsing ${goQuote(s)}: invalid syntax`;
-  if (BigInt(s) > (1n << BigInt(bits)) - 1n) return `strconv.ParseUint: parsing ${goQuote(s)}: value out of range`;
-  return null;
-}
-
-function sectionError(section: string, whole: string, err: string): CommunityError {
-  return new CommunityError(
-    `invalid community value: invalid section ${goQuote(section)} of community ${goQuote(whole)}, err: ${goQuote(err)}`,
-    'value',
-  );
-}
-
-/** Parses a community literal; throws CommunityError with MetalLB's message on failure. */
-export function parseCommunity(c: string): BGPCommunity {
-  const fs = c.split(':');
-  if (fs.length === 2) {
-    const vals: number[] = [];
-    for (const f of fs) {
-      const e = parseUintError(f, 16);
-      if (e) throw sectionError(f, c, e);
-      vals.push(Number(f));
-    }
-    return { kind: 'legacy', upper: vals[0]!, lower: vals[1]! };
-  }
-  if (fs.length === 4) {
-    if (fs[0] !== LARGE_MARKER) {
-      throw new CommunityError(
-        `invalid community value: invalid marker for large community, expected community to be of format ${LARGE_MARKER}:<uint32>:<uint32>:<uint32> but got ${goQuote(c)} instead`,
-        'value',
-      );
-    }
-    const vals: number[] = [];
-    for (const f of fs.slice(1)) {
-      const e = parseUintError(f, 32);
-      if (e) throw sectionError(f, c, e);
-      vals.push(Number(f));
-    }
-    return { kind: 'large', globalAdministrator: vals[0]!, localData1: vals[1]!, localData2: vals[2]! };
-  }
-  throw new CommunityError(`invalid community format: ${c}`, 'format');
-}
-
-/** Like parseCommunity but returns the error instead of throwing. */
-export function tryParseCommunity(c: string): { community: BGPCommunity; error?: undefined } | { community?: undefined; error: CommunityError } {
-  try {
-    return { community: parseCommunity(c) };
-  } catch (e) {
-    if (e instanceof CommunityError) return { error: e };
-    throw e;
-  }
-}
-
-export function isLegacy(c: BGPCommunity): c is Extract<BGPCommunity, { kind: 'legacy' }> {
-  return c.kind === 'legacy';
-}
-
-export function isLarge(c: BGPCommunity): c is Extract<BGPCommunity, { kind: 'large' }> {
-  return c.kind === 'large';
-}
-
-/** MetalLB's String(): "a:b" for standard communities, "a:b:c" (no marker) for large ones. */
-export function communityString(c: BGPCommunity): string {
-  return c.kind === 'legacy' ? `${c.upper}:${c.lower}` : `${c.globalAdministrator}:${c.localData1}:${c.localData2}`;
-}
-
-/** The literal form accepted by parseCommunity: "a:b", or "large:a:b:c" (as frr-k8s expects it). */
-export function communityLiteral(c: BGPCommunity): string {
-  return c.kind === 'legacy' ? communityString(c) : `${LARGE_MARKER}:${communityString(c)}`;
-}
+export {
+  CommunityError,
+  communityLiteral,
+  communityString,
+  isLarge,
+  isLegacy,
+  parseCommunity,
+  tryParseCommunity,
+  type BGPCommunity,
+  type CommunityErrorKind,
+} from '../community.js';
 
 /** The 32-bit value of a standard community (upper << 16 | lower). */
 export function legacyToUint32(c: Extract<BGPCommunity, { kind: 'legacy' }>): number {

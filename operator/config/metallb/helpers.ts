@@ -1,10 +1,12 @@
 // Small helpers shared by the parser, the mode validation and the webhook: tolerant field access on
 // objects read from YAML, pool address parsing (upstream `config.ParseCIDR`) and the label-selector
 // hygiene checks (rules D1-D4).
+import { METALLB_V1BETA2 } from '../../api/constants.js';
 import type { KubeObject } from '../../api/meta.js';
 import { bitsOf, formatIP, parseCIDR, parseIP, rangeToCIDRs, type CIDR } from '../../util/ip.js';
 import { selectorError, type LabelSelector, type LabelSelectorRequirement } from '../../util/selector.js';
-import { goLess, goQuote, goRequirementQ, goSelectorQ, requirementKey, selectorKey } from './gofmt.js';
+import { asStoredVersion, ConversionError } from '../bgppeer-conversion.js';
+import { goLess, goQuote, goRequirementQ, goSelectorQ, requirementKey, selectorKey } from '../../util/gofmt.js';
 
 export const nameOf = (o: KubeObject | undefined): string => {
   const n = o?.metadata?.name;
@@ -57,28 +59,21 @@ export function sortByName<T extends KubeObject>(list: readonly T[] | undefined)
 }
 
 /**
- * A BGPPeer as the v1beta2 storage version holds it. A metallb.io/v1beta1 object is converted the way the API
- * server's conversion webhook does: unset holdTime/keepaliveTime become "0s" (non-nil in v1beta2) and a legacy
- * node selector without labels and expressions becomes the empty selector. Other objects are returned as is.
+ * A BGPPeer as the v1beta2 storage version holds it: a metallb.io/v1beta1 object goes through the conversion
+ * webhook's conversion (../bgppeer-conversion.ts: unset holdTime/keepaliveTime become "0s", a legacy node
+ * selector without labels and expressions becomes the empty selector). Other objects are returned as is.
+ *
+ * One deliberate difference: a v1beta1 timer Go cannot parse fails that conversion; the parser keeps such a
+ * peer (relabelled v1beta2, spec untouched) so that it reports the timer with MetalLB's own text
+ * (`invalid BGPPeer timers: time: invalid duration ...`).
  */
-export function bgpPeerToV1beta2<T extends KubeObject>(o: T): T {
-  if (o.kind !== 'BGPPeer' || o.apiVersion !== 'metallb.io/v1beta1') return o;
-  const q = structuredClone(o);
-  const spec = { ...specOf(q) };
-  spec.holdTime = spec.holdTime ?? '0s';
-  spec.keepaliveTime = spec.keepaliveTime ?? '0s';
-  if (Array.isArray(spec.nodeSelectors)) {
-    spec.nodeSelectors = (spec.nodeSelectors as unknown[]).map((x) => {
-      const sel = (x && typeof x === 'object' ? x : {}) as Record<string, unknown>;
-      const out: Record<string, unknown> = {};
-      if (sel.matchLabels && typeof sel.matchLabels === 'object' && Object.keys(sel.matchLabels).length > 0) out.matchLabels = sel.matchLabels;
-      if (Array.isArray(sel.matchExpressions) && sel.matchExpressions.length > 0) out.matchExpressions = sel.matchExpressions;
-      return out;
-    });
+export function peerAsV1beta2<T extends KubeObject>(o: T): T {
+  try {
+    return asStoredVersion(o) as T;
+  } catch (e) {
+    if (!(e instanceof ConversionError)) throw e;
+    return { ...structuredClone(o), apiVersion: METALLB_V1BETA2 };
   }
-  q.apiVersion = 'metallb.io/v1beta2';
-  (q as KubeObject).spec = spec;
-  return q;
 }
 
 // ---------------------------------------------------------------------------------------------------

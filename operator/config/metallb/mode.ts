@@ -10,13 +10,13 @@ import type { BGPPeer } from '../../api/metallb.js';
 import { formatCIDR } from '../../util/ip.js';
 import { selectorMatches, type LabelSelector } from '../../util/selector.js';
 import { tryParseCommunity } from './community.js';
-import { goQuote, goSelectorV } from './gofmt.js';
+import { goQuote, goSelectorV } from '../../util/gofmt.js';
 import {
-  bgpPeerToV1beta2,
   bool,
   labelsOf,
   nameOf,
   parsePoolAddress,
+  peerAsV1beta2,
   selectorError,
   selectorList,
   sortByName,
@@ -64,7 +64,7 @@ export function validateModeInto(c: ErrorCollector, res: ClusterResources, backe
   const r: ClusterResources = {
     ...res,
     pools: order(res.pools),
-    peers: order(res.peers).map(bgpPeerToV1beta2),
+    peers: order(res.peers).map(peerAsV1beta2),
     bfdProfiles: order(res.bfdProfiles),
     l2Advertisements: order(res.l2Advertisements),
     bgpAdvertisements: order(res.bgpAdvertisements),

@@ -492,6 +492,12 @@ test('BGPPeer v1beta1 objects are converted like the API server does', () => {
   assert.equal(p.holdTime, 0);
   assert.equal(p.keepaliveTime, 0);
   assert.deepEqual(p.nodeSelectors, [{}]);
+  // a timer the conversion cannot parse is left to the parser, which reports it with its own text
+  const bad = parse(resources(peer('old', { myASN: 1, peerASN: 2, peerAddress: '192.0.2.1', keepaliveTime: '90' }, 'metallb.io/v1beta1')));
+  assert.deepEqual(
+    bad.errors.map((e) => e.message),
+    ['parsing peer old invalid BGPPeer timers: time: invalid duration "90"'],
+  );
 });
 
 test('peers: node names and extras', () => {

@@ -24,15 +24,15 @@
 //   - bgpAdvertisements / l2Advertisements: every parsed advertisement with its resolved node names and the pools it
 //                    is attached to.
 //   - poolsByNamespace / poolsByServiceSelector: the pinned-pool indexes of the allocator (§3.4).
+import { SECRET_TYPE_BASIC_AUTH } from '../../api/constants.js';
 import type { KubeObject, Namespace, Node, Secret, SecretReference } from '../../api/meta.js';
 import type { BGPAdvertisement, BGPPeer, BFDProfile as BFDProfileCR, IPAddressPool, L2Advertisement } from '../../api/metallb.js';
 import { formatDuration, parseDuration } from '../../util/duration.js';
 import { formatCIDR, formatIP, parseIP, type CIDR, type Family } from '../../util/ip.js';
 import { selectorMatches, selectorString, type LabelSelector } from '../../util/selector.js';
 import { sortCommunities, tryParseCommunity, type BGPCommunity } from './community.js';
-import { goLess, goQuote, goQuoteRune, goSelectorProto, goSelectorV } from './gofmt.js';
+import { goLess, goQuote, goQuoteRune, goSelectorProto, goSelectorV } from '../../util/gofmt.js';
 import {
-  bgpPeerToV1beta2,
   bool,
   duplicateStringError,
   labelsOf,
@@ -41,6 +41,7 @@ import {
   num,
   optNum,
   parsePoolAddress,
+  peerAsV1beta2,
   poolCIDRsOverlap,
   selectorDuplicateError,
   selectorError,
@@ -229,7 +230,6 @@ export interface L2AdvertisementConfig {
 // ---------------------------------------------------------------------------------------------------
 
 const SECOND_NS = 1e9;
-const SECRET_TYPE_BASIC_AUTH = 'kubernetes.io/basic-auth';
 
 /** Parses and validates the whole configuration. */
 export function parseConfig(res: ClusterResources, opts: ParseOptions): ParseResult {
@@ -237,7 +237,7 @@ export function parseConfig(res: ClusterResources, opts: ParseOptions): ParseRes
   const order = <T extends KubeObject>(list: T[] | undefined): T[] => (opts.keepOrder ? [...(list ?? [])] : sortByName(list));
   const r: ClusterResources = {
     pools: order(res.pools),
-    peers: order(res.peers).map(bgpPeerToV1beta2),
+    peers: order(res.peers).map(peerAsV1beta2),
     bfdProfiles: order(res.bfdProfiles),
     l2Advertisements: order(res.l2Advertisements),
     bgpAdvertisements: order(res.bgpAdvertisements),

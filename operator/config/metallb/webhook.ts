@@ -15,21 +15,12 @@
 import type { BGPBackend } from '../../api/constants.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { BGPAdvertisement, BGPPeer } from '../../api/metallb.js';
-import { bgpPeerToV1beta2, bool, nameOf, namespaceOf, sortByName, specOf, str } from './helpers.js';
+import type { AdmissionDecision, AdmissionInput } from '../admission.js';
+import { bool, nameOf, namespaceOf, peerAsV1beta2, sortByName, specOf, str } from './helpers.js';
 import { parseConfig } from './parse.js';
 import { emptyResources, type ClusterResources } from './types.js';
 
-export interface AdmissionInput {
-  operation: 'CREATE' | 'UPDATE' | 'DELETE';
-  object?: KubeObject;
-  oldObject?: KubeObject;
-}
-
-export interface AdmissionDecision {
-  allowed: boolean;
-  message?: string;
-  warnings?: string[];
-}
+export type { AdmissionDecision, AdmissionInput };
 
 export const DISABLE_MP_WARNING = "disable mp is deprecated and has no effect since it's the default behavior now";
 
@@ -77,7 +68,7 @@ export function admitMetalLB(
 ): AdmissionDecision {
   const raw = req.operation === 'DELETE' ? (req.oldObject ?? req.object) : req.object;
   if (!raw) return allow();
-  const obj = bgpPeerToV1beta2(raw);
+  const obj = peerAsV1beta2(raw);
   const kind = obj.kind;
   // the webhook lists the kind in the MetalLB namespace (the API returns it sorted by name)
   const inNs = <T extends KubeObject>(l: T[] | undefined): T[] =>
@@ -87,7 +78,7 @@ export function admitMetalLB(
   if (kind === 'BFDProfile') {
     if (req.operation === 'CREATE') return namespaceOf(obj) !== opts.namespace ? deny(nsError) : allow();
     if (req.operation === 'DELETE') {
-      for (const p of inNs(existing.peers).map(bgpPeerToV1beta2)) {
+      for (const p of inNs(existing.peers).map(peerAsV1beta2)) {
         if (str(specOf(p).bfdProfile) === nameOf(obj)) return deny(`failed to delete BFDProfile ${nameOf(obj)}, used by BGPPeer ${nameOf(p)}`);
       }
     }
@@ -120,7 +111,7 @@ export function admitMetalLB(
       res.communities = withUpdate(inNs(existing.communities), obj as never);
       break;
     case 'BGPPeer':
-      res.peers = withUpdate(inNs(existing.peers).map((p) => bgpPeerToV1beta2(p) as BGPPeer), obj as BGPPeer);
+      res.peers = withUpdate(inNs(existing.peers).map((p) => peerAsV1beta2(p) as BGPPeer), obj as BGPPeer);
       res.nodes = [...(existing.nodes ?? [])];
       break;
   }
