@@ -1,4 +1,4 @@
-// metalfrr command line: offline commands (validate, demo) and server roles (webhook).
+// metalfrr command line: offline commands (validate, render, demo) and server roles (webhook).
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { projectPath } from '../util/paths.js';
@@ -6,11 +6,13 @@ import { processIO, UsageError, type CommandIO } from './io.js';
 import { VALIDATE_USAGE, parseValidateArgs, runValidate } from './validate.js';
 import { WEBHOOK_USAGE, parseWebhookArgs, runWebhook } from './webhook.js';
 import { DEMO_USAGE, runDemo } from './demo.js';
+import { RENDER_USAGE, parseRenderArgs, runRender } from './render.js';
 
 const USAGE = `usage: metalfrr <command> [options]
 
 offline commands (no cluster needed):
   validate   check manifests with the API server, webhook and configuration rules
+  render     print the frr.conf frr-k8s would write on a node
   demo       validate the bundled examples/ and show what they configure (npm start)
 
 roles:
@@ -34,6 +36,20 @@ const COMMANDS: Record<string, Command> = {
       quiet: { type: 'boolean', short: 'q' },
     },
     run: (v, p, io) => runValidate(parseValidateArgs(v, p), io),
+  },
+  render: {
+    usage: RENDER_USAGE,
+    options: {
+      node: { type: 'string' },
+      'node-labels': { type: 'string' },
+      hostname: { type: 'string' },
+      'log-level': { type: 'string' },
+      'always-block': { type: 'string' },
+      namespace: { type: 'string', short: 'n' },
+      'no-host-ipv4': { type: 'boolean' },
+      'timer-defaults': { type: 'string' },
+    },
+    run: (v, p, io) => runRender(parseRenderArgs(v, p), io),
   },
   webhook: {
     usage: WEBHOOK_USAGE,
