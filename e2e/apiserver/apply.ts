@@ -108,6 +108,14 @@ function conflictError(a: ApplyArgs, conflicts: { entry: Entry; path: Path }[]):
   return new ApiError(status(409, 'Conflict', message, details));
 }
 
+/** Is the path a key field of an associative-list item (`...k:{"name":"a"}, f:name`)? */
+function isKeyField(path: Path): boolean {
+  const item = path[path.length - 2];
+  const last = path[path.length - 1];
+  if (!item?.startsWith('k:') || !last?.startsWith('f:')) return false;
+  return Object.hasOwn(JSON.parse(item.slice(2)) as object, last.slice(2));
+}
+
 /** Removes a path and then every container above it that became empty and that nobody owns. */
 function removeWithEmptyParents(obj: KubeObject, path: Path, owned: Entry[]): void {
   removeAt(obj, path);
@@ -176,6 +184,7 @@ export function serverSideApply(a: ApplyArgs): KubeObject {
   dropped.sort((x, y) => y.length - x.length);
   const owners = entries.filter((e) => e !== mine);
   for (const path of dropped) {
+    if (isKeyField(path)) continue; // an item's key fields live as long as the item
     if (owners.some((e) => ownsWithin(e.set, path))) continue;
     if (ownsWithin(newSet, path)) continue;
     if (getAt(result, path) === ABSENT) continue;

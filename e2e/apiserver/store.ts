@@ -129,10 +129,14 @@ export class Store {
     return this.history.slice(lo);
   }
 
-  /** Forgets the whole history: watches and continue tokens older than now get 410 Expired. */
+  /**
+   * Forgets the whole history, like an etcd compaction: every resourceVersion handed out so far becomes
+   * too old (watches resuming from it and continue tokens get 410 Expired). The counter moves on by one
+   * so that lists made afterwards return a resourceVersion that can be watched from.
+   */
   expireHistory(): void {
     this.history = [];
-    this.floor = this.rv;
+    this.floor = ++this.rv;
   }
 
   subscribe(l: Listener): () => void {
