@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
 import { KubeClient } from '../../operator/runtime/client.js';
@@ -225,4 +226,34 @@ test('end to end with MetalLB\'s own webhook: an overlapping IPAddressPool is de
       await co.createNamespacedCustomObject({ ...POOLS, body: pool('third', '192.168.20.0/24') });
     },
   );
+});
+
+test('mutating webhooks patch the object (JSONPatch) before validation', async () => {
+  const mutator = createHttpsServer({ cert: hook.certs.cert, key: hook.certs.key }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const review = JSON.parse(Buffer.concat(chunks).toString());
+      const patch = [{ op: 'add', path: '/metadata/labels', value: { mutated: 'yes' } }];
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: review.request.uid, allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') } }));
+    });
+  });
+  await new Promise<void>((r) => mutator.listen(0, '127.0.0.1', r));
+  const port = (mutator.address() as AddressInfo).port;
+  const adm = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
+  await adm.createMutatingWebhookConfiguration({
+    body: {
+      metadata: { name: 'mutate' },
+      webhooks: [webhook('mutate.example.com', { clientConfig: { url: `https://localhost:${port}/`, caBundle: hook.caBundle }, rules: [rule(['configmaps'], ['CREATE'])], reinvocationPolicy: 'Never' }) as unknown as k8s.V1MutatingWebhook],
+    },
+  });
+  try {
+    const created = await core.createNamespacedConfigMap({ namespace: 'default', body: cm('to-mutate') });
+    assert.deepEqual(created.metadata?.labels, { mutated: 'yes' });
+  } finally {
+    await adm.deleteMutatingWebhookConfiguration({ name: 'mutate' });
+    mutator.closeAllConnections();
+    await new Promise<void>((r) => mutator.close(() => r()));
+  }
 });

@@ -323,3 +323,47 @@ test('unsupported media types get 415', async () => {
   const smp = await raw(api.url, 'PATCH', '/apis/metallb.io/v1beta2/namespaces/default/bgppeers/st', '{}', 'application/strategic-merge-patch+json');
   assert.equal(smp.status, 415, 'custom resources do not take strategic merge patches');
 });
+
+test('the other built-in kinds the project uses round-trip through their typed clients', async () => {
+  const coord = kc.makeApiClient(k8s.CoordinationV1Api);
+  const disc = kc.makeApiClient(k8s.DiscoveryV1Api);
+  const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+  const now = new Date();
+  const lease = await coord.createNamespacedLease({ namespace: 'kube-system', body: { metadata: { name: 'leader' }, spec: { holderIdentity: 'a', leaseDurationSeconds: 15, acquireTime: now, renewTime: now, leaseTransitions: 0 } } });
+  assert.equal(new Date(lease.spec!.renewTime as unknown as string).getTime(), now.getTime(), 'MicroTime survives (client-node hands it back as a string)');
+  lease.spec!.holderIdentity = 'b';
+  const stolen = await coord.replaceNamespacedLease({ namespace: 'kube-system', name: 'leader', body: lease });
+  assert.equal(stolen.spec?.holderIdentity, 'b');
+  lease.spec!.holderIdentity = 'c';
+  assert.equal((await failure(() => coord.replaceNamespacedLease({ namespace: 'kube-system', name: 'leader', body: lease }))).code, 409, 'the loser of an election race gets 409');
+
+  const slice = await disc.createNamespacedEndpointSlice({
+    namespace: 'default',
+    body: { metadata: { name: 'svc-abc', labels: { 'kubernetes.io/service-name': 'svc' } }, addressType: 'IPv4', endpoints: [{ addresses: ['10.1.1.1'], conditions: { ready: true }, nodeName: 'node-1' }], ports: [{ port: 80 }] },
+  });
+  assert.equal(slice.endpoints[0]?.nodeName, 'node-1');
+  const bySvc = await disc.listNamespacedEndpointSlice({ namespace: 'default', labelSelector: 'kubernetes.io/service-name=svc' });
+  assert.equal(bySvc.items.length, 1);
+
+  await core.createNamespacedEvent({ namespace: 'default', body: { metadata: { name: 'svc.1' }, involvedObject: { kind: 'Service', name: 'svc', namespace: 'default' }, reason: 'IPAllocated', message: 'Assigned IP', type: 'Normal' } });
+  const evs = await core.listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.name=svc,reason=IPAllocated' });
+  assert.equal(evs.items.length, 1);
+  await core.createNamespacedServiceAccount({ namespace: 'default', body: { metadata: { name: 'speaker' } } });
+  await rbac.createClusterRole({ body: { metadata: { name: 'metallb:speaker' }, rules: [{ apiGroups: [''], resources: ['services'], verbs: ['get', 'list', 'watch'] }] } });
+  await rbac.createClusterRoleBinding({ body: { metadata: { name: 'metallb:speaker' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'metallb:speaker' }, subjects: [{ kind: 'ServiceAccount', name: 'speaker', namespace: 'default' }] } });
+  await rbac.createNamespacedRole({ namespace: 'default', body: { metadata: { name: 'r' }, rules: [] } });
+  await rbac.createNamespacedRoleBinding({ namespace: 'default', body: { metadata: { name: 'rb' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'r' }, subjects: [] } });
+
+  const pod = await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'speaker-x', labels: { app: 'speaker' } }, spec: { nodeName: 'node-1', containers: [{ name: 'speaker', image: 'metalfrr' }] } } });
+  assert.equal(pod.status?.phase, 'Pending');
+  pod.status = { phase: 'Running', podIP: '10.0.0.11' };
+  const running = await core.replaceNamespacedPodStatus({ namespace: 'default', name: 'speaker-x', body: pod });
+  assert.equal(running.status?.podIP, '10.0.0.11');
+  const onNode = await core.listPodForAllNamespaces({ fieldSelector: 'spec.nodeName=node-1', labelSelector: 'app=speaker' });
+  assert.equal(onNode.items.length, 1);
+  const svcStatus = await core.patchNamespacedServiceStatus(
+    { namespace: 'default', name: 'svc', body: { status: { loadBalancer: { ingress: [{ ip: '192.168.10.1' }] } } } },
+    k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+  );
+  assert.equal(svcStatus.status?.loadBalancer?.ingress?.[0]?.ip, '192.168.10.1');
+});

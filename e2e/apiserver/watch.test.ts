@@ -225,3 +225,21 @@ test('an informer whose watch fails with a 500 reports the error and resumes whe
   await eventually(() => log.includes('add r2'), 'the missed add, replayed from the stored resourceVersion');
   await informer.stop();
 });
+
+test('ListWatch with a field selector only caches the selected objects', async () => {
+  const ns = await freshNamespace();
+  await core.createNamespacedConfigMap({ namespace: ns, body: cm('pick') });
+  await core.createNamespacedConfigMap({ namespace: ns, body: cm('skip') });
+  const path = `/api/v1/namespaces/${ns}/configmaps`;
+  const lw = new k8s.ListWatch<k8s.V1ConfigMap>(path, new k8s.Watch(kc), () => core.listNamespacedConfigMap({ namespace: ns, fieldSelector: 'metadata.name=pick' }), false, undefined, 'metadata.name=pick');
+  const names: string[] = [];
+  lw.on('add', (o) => names.push(o.metadata!.name!));
+  lw.on('delete', (o) => names.push(`-${o.metadata!.name!}`));
+  await lw.start();
+  await eventually(() => names.includes('pick'), 'initial add');
+  await core.deleteNamespacedConfigMap({ namespace: ns, name: 'skip' });
+  await core.deleteNamespacedConfigMap({ namespace: ns, name: 'pick' });
+  await eventually(() => names.includes('-pick'), 'delete');
+  assert.deepEqual(names, ['pick', '-pick']);
+  await lw.stop();
+});
