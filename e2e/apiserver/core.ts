@@ -245,6 +245,7 @@ export class ApiCore {
     om.uid = randomUUID();
     om.creationTimestamp = now;
     if (t.generation !== 'none') om.generation = 1;
+    // systemCreate passes an empty manager: bootstrap objects have no managedFields
     if (!preparedManagedFields && opts.fieldManager !== '') {
       om.managedFields = recordUpdate({ old: undefined, next: out, manager: opts.fieldManager ?? 'unknown', shape: this.shape(t), scope: this.scope(t, undefined), apiVersion: apiVersionOf(t), now });
     }

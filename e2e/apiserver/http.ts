@@ -339,14 +339,16 @@ export class HttpFrontend {
       }
       case 'DELETE': {
         const body = text.trim() ? decode(text, false) : {};
-        const d: DeleteOptions = isObject(body) ? (body as DeleteOptions) : {};
+        if (!isObject(body)) throw badRequest('the body of a DELETE must be DeleteOptions');
+        const { dryRun, ...rest } = body as DeleteOptions & { dryRun?: unknown };
+        const d: DeleteOptions = rest;
+        if (Array.isArray(dryRun) && dryRun.includes('All')) opts.dryRun = true;
         const pp = q.get('propagationPolicy');
         if (pp) {
-          if (!['Foreground', 'Background', 'Orphan'].includes(pp)) throw badRequest(`propagationPolicy: Unsupported value: ${JSON.stringify(pp)}`);
-          d.propagationPolicy = pp as DeleteOptions['propagationPolicy'] & string;
+          if (pp !== 'Foreground' && pp !== 'Background' && pp !== 'Orphan') throw badRequest(`propagationPolicy: Unsupported value: ${JSON.stringify(pp)}`);
+          d.propagationPolicy = pp;
         }
         if (q.get('orphanDependents') !== null) d.orphanDependents = q.get('orphanDependents') === 'true';
-        if (isObject(body) && Array.isArray((body as { dryRun?: unknown }).dryRun) && ((body as { dryRun: unknown[] }).dryRun).includes('All')) opts.dryRun = true;
         if (r.name === undefined) {
           const list = await core.deleteCollection(
             t,
