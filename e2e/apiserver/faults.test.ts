@@ -63,3 +63,16 @@ test('expireHistory: every resourceVersion handed out so far is too old; a fresh
   assert.equal(added!.object.metadata.name, 'after-expiry');
   w.stop();
 });
+
+test('a restart keeps the data; clients reconnect to the same port', async () => {
+  await core.createNamespacedConfigMap({ namespace: 'default', body: cm('survivor') });
+  const port = Number(new URL(api.url).port);
+  const w = await WatchCollector.start(kc, '/api/v1/namespaces/default/configmaps');
+  await w.take(1);
+  await api.stop();
+  assert.notEqual((await w.ended()).err, null, 'open watches break');
+  await assert.rejects(core.readNamespacedConfigMap({ namespace: 'default', name: 'survivor' }), 'nobody listens while stopped');
+  await api.start(port);
+  const back = await core.readNamespacedConfigMap({ namespace: 'default', name: 'survivor' });
+  assert.equal(back.metadata?.name, 'survivor');
+});

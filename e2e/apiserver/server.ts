@@ -10,7 +10,7 @@
 // API (see README.md for what is implemented and the deviations from kube-apiserver):
 //   new TestApiServer(opts?: TestApiServerOptions)
 //   start(port = 0, host = '127.0.0.1'): Promise<{ url: string; port: number }>
-//   stop(): Promise<void>
+//   stop(): Promise<void>                            (the data stays: start() again simulates a restart)
 //   url: string                                      (after start)
 //   kubeConfig(namespace = 'default'): KubeConfig
 //   kubeconfigYAML(namespace = 'default'): string
@@ -128,8 +128,8 @@ export class TestApiServer {
     return { url: this.address, port: a.port };
   }
 
+  /** Closes the listener, every connection and every watch; the stored objects stay (start() again to restart). */
   async stop(): Promise<void> {
-    this.core.gc.stop();
     this.hub.drop('abrupt');
     const server = this.server;
     this.server = undefined;
