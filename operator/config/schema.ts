@@ -724,6 +724,15 @@ export class CRDSchemas {
     };
   }
 
+  /** Only the pruning step of validate(): drops unknown fields (a warning each); no defaults, no checks. The input is not modified. */
+  prune(obj: KubeObject): { object: KubeObject; warnings: string[] } {
+    const object = structuredClone(obj);
+    const warnings: string[] = [];
+    const entry = this.entry(obj?.apiVersion, obj?.kind);
+    if (entry) prune(object, entry.schema, '', warnings, true);
+    return { object, warnings };
+  }
+
   /** Rules of every CRD version whose CEL text has no TypeScript equivalent (should be empty). */
   unsupportedRules(): { crd: string; version: string; path: string; rule: string }[] {
     const out: { crd: string; version: string; path: string; rule: string }[] = [];
