@@ -52,10 +52,10 @@ export const KNOWN_RESOURCES: readonly ResourceInfo[] = [
   ].map(([k, p]) => T('metallb.io/v1beta1', k!, p!, true)),
   ...[
     ['FRRConfiguration', 'frrconfigurations'],
-    ['FRRNodeState', 'frrnodestates'],
     ['BGPSessionState', 'bgpsessionstates'],
     ['FRRK8sConfiguration', 'frrk8sconfigurations'],
   ].map(([k, p]) => T('frrk8s.metallb.io/v1beta1', k!, p!, true)),
+  T('frrk8s.metallb.io/v1beta1', 'FRRNodeState', 'frrnodestates', false),
 ];
 
 interface ApiResourceList {
