@@ -279,25 +279,33 @@ export function replaceKey(kind: NodeKind, line: string): string | null {
 // ---------------------------------------------------------------------------------------------
 // parser
 
-function newNode(kind: NodeKind, header: string): ConfigNode {
-  return { kind, header, lines: [], children: [] };
+/** A node while parsing: lines in an insertion-ordered set, plus the line holding each replaceKey. */
+interface Building extends ConfigNode {
+  set: Set<string>;
+  byKey: Map<string, string>;
 }
 
-function addLine(node: ConfigNode, line: string): void {
+function newNode(kind: NodeKind, header: string): Building {
+  return { kind, header, lines: [], children: [], set: new Set(), byKey: new Map() };
+}
+
+function addLine(node: Building, line: string): void {
   const key = replaceKey(node.kind, line);
   if (key !== null) {
-    const i = node.lines.findIndex((l) => replaceKey(node.kind, l) === key);
-    if (i >= 0) {
-      node.lines.splice(i, 1);
-    }
+    const old = node.byKey.get(key);
+    if (old !== undefined) node.set.delete(old);
+    node.byKey.set(key, line);
   }
-  const j = node.lines.indexOf(line);
-  if (j >= 0) node.lines.splice(j, 1);
-  node.lines.push(line);
+  node.set.delete(line); // a repeated line moves to its last position
+  node.set.add(line);
 }
 
-function childFor(node: ConfigNode, kind: NodeKind, header: string): ConfigNode {
-  let c = node.children.find((x) => x.header === header);
+function finish(node: Building): ConfigNode {
+  return { kind: node.kind, header: node.header, lines: [...node.set], children: node.children.map((c) => finish(c as Building)) };
+}
+
+function childFor(node: Building, kind: NodeKind, header: string): Building {
+  let c = node.children.find((x) => x.header === header) as Building | undefined;
   if (!c) {
     c = newNode(kind, header);
     node.children.push(c);
@@ -308,7 +316,7 @@ function childFor(node: ConfigNode, kind: NodeKind, header: string): ConfigNode 
 /** Parses frr.conf or `show running-config` output. Throws UnsupportedConfigError (see the file comment). */
 export function parseFRRConfig(text: string): ConfigNode {
   const root = newNode('root', '');
-  const stack: ConfigNode[] = [root];
+  const stack: Building[] = [root];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim().replace(/\s+/g, ' ');
@@ -336,7 +344,7 @@ export function parseFRRConfig(text: string): ConfigNode {
       stack.pop(); // not valid here: FRR walks up to the parent context, so do we
     }
   }
-  return root;
+  return finish(root);
 }
 
 /** The canonical text of a tree (one blank-indented line per entry), for tests and messages. */

@@ -294,7 +294,7 @@ const BFD = ['bfd', ' profile fast', '  receive-interval 100', '  transmit-inter
 
 test('bfd profiles: added, removed, option changed, option back to its default', () => {
   assert.deepEqual(lines(BFD.join('\n'), [...BFD, 'bfd', ' profile new', '  passive-mode'].join('\n')), ['bfd', ' profile new', '  passive-mode', ' exit', 'exit']);
-  assert.deepEqual(lines(BFD.join('\n'), BFD.filter((l, i) => i < 6).join('\n')), ['bfd', ' no profile slow', 'exit']);
+  assert.deepEqual(lines(BFD.join('\n'), BFD.filter((_, i) => i < 6).join('\n')), ['bfd', ' no profile slow', 'exit']);
   assert.deepEqual(stripped(BFD.join('\n'), BFD.join('\n').replace('receive-interval 1000', 'receive-interval 500')), ['bfd', 'profile slow', 'receive-interval 500', 'exit', 'exit']);
   // the default value is not printed by FRR, and bfdd 8.4 has no `no receive-interval`: set the default
   assert.deepEqual(stripped(BFD.join('\n'), BFD.join('\n').replace('receive-interval 1000', 'receive-interval 300')), ['bfd', 'profile slow', 'receive-interval 300', 'exit', 'exit']);

@@ -92,18 +92,19 @@ export function changeSequence(): string[] {
 }
 
 /**
- * A config with `neighbors` neighbors (10.9.1.N, eBGP) advertising `prefixes` /32s each, one
- * community modifier per neighbor on the first prefix. `prefixes` are 192.168.X.Y in order.
+ * A config with `neighbors` eBGP neighbors (addresses given, or 10.9.1.N) advertising all `prefixes`,
+ * with one community modifier per neighbor on the first prefix.
  */
-export function scaledConfig(neighbors: number, prefixes: string[], community = '65000:100'): string {
+export function scaledConfig(neighbors: number | string[], prefixes: string[], community = '65000:100'): string {
+  const addresses = typeof neighbors === 'number' ? Array.from({ length: neighbors }, (_, i) => `10.9.1.${i + 1}`) : neighbors;
   return render({
     bgp: {
       routers: [
         {
           asn: 64500,
           prefixes,
-          neighbors: Array.from({ length: neighbors }, (_, i) => ({
-            address: `10.9.1.${i + 1}`,
+          neighbors: addresses.map((address) => ({
+            address,
             asn: 64501,
             toAdvertise: { allowed: { prefixes }, withCommunity: [{ community, prefixes: prefixes.slice(0, 1) }] },
           })),
@@ -113,7 +114,7 @@ export function scaledConfig(neighbors: number, prefixes: string[], community = 
   });
 }
 
-/** n distinct /32s, sorted as the conversion sorts them. */
+/** n distinct /32s (192.168.20.1/32, ...). */
 export function prefixSet(n: number, offset = 0): string[] {
   return Array.from({ length: n }, (_, i) => `192.168.${Math.floor((i + offset) / 250) + 20}.${((i + offset) % 250) + 1}/32`);
 }

@@ -235,7 +235,18 @@ export class FRRControl {
    * may then hold part of the change; the next apply starts from whatever runs).
    */
   apply(configText: string, opts: { method?: ApplyMethod } = {}): Promise<ApplyResult> {
-    return this.serial(() => this.applyNow(configText, opts.method ?? this.o.method));
+    const method = opts.method ?? this.o.method;
+    return this.serial(async () => {
+      const start = performance.now();
+      try {
+        return await this.applyNow(configText, method);
+      } catch (e) {
+        // FRR unreachable (vtysh cannot connect, daemons down) or a tool missing: report, do not throw
+        const output = retract((e as Error).message);
+        this.log.warn('frr apply failed', { method, error: output });
+        return { ok: false, output, method, ms: Math.round(performance.now() - start), rejected: false, changed: false, converged: null };
+      }
+    });
   }
 
   private async applyNow(configText: string, wanted: ApplyMethod): Promise<ApplyResult> {
@@ -248,9 +259,6 @@ export class FRRControl {
       this.log[res.ok ? 'info' : 'warn']('frr apply', { ok: res.ok, method: res.method, ms: res.ms, changed: res.changed, converged: res.converged, ...(res.fallbackReason ? { fallback: res.fallbackReason } : {}) });
       return res;
     };
-
-    const check = await this.check(desired);
-    if (!check.ok) return done({ ...base, ok: false, rejected: true, output: check.output });
 
     let method = wanted;
     let fallbackReason: string | undefined;
@@ -268,22 +276,21 @@ export class FRRControl {
       }
     }
 
+    // nothing to send: FRR already runs exactly these lines (so they are valid), no check needed
+    if (method === 'diff' && script === '') return done({ ...base, ok: true, output: '', changed: false, converged: true, script: '', runningConfig: retract(running) });
+
+    const check = await this.check(desired);
+    if (!check.ok) return done({ ...base, method, ok: false, rejected: true, output: check.output, ...(fallbackReason ? { fallbackReason } : {}) });
+
     let ok: boolean;
     let output: string;
-    let changed = true;
     let reloadFailed = false;
     if (method === 'diff') {
-      if (script === '') {
-        ok = true;
-        output = '';
-        changed = false;
-      } else {
-        const r = await this.withFile('diff', script!, (f) => this.vtyshRun(['-f', f]));
-        ok = r.code === 0;
-        output = retract(`${r.stdout}${r.stderr}`.trim());
-        if (!ok && output === '') output = `vtysh -f exited with ${r.spawnError ?? r.code ?? r.signal}`;
-      }
-      if (ok && changed) this.persist(desired);
+      const r = await this.withFile('diff', script!, (f) => this.vtyshRun(['-f', f]));
+      ok = r.code === 0;
+      output = retract(`${r.stdout}${r.stderr}`.trim());
+      if (!ok && output === '') output = `vtysh -f exited with ${r.spawnError ?? r.code ?? r.signal}`;
+      if (ok) this.persist(desired);
     } else {
       const r = await this.reload(desired);
       ok = r.code === 0;
@@ -296,11 +303,11 @@ export class FRRControl {
       ok,
       output,
       method,
-      changed,
+      changed: true,
       ...(fallbackReason ? { fallbackReason } : {}),
       ...(script !== undefined ? { script: retract(script) } : {}),
     };
-    if (this.o.verify && changed) {
+    if (this.o.verify) {
       const after = await this.rawRunningConfig();
       res.runningConfig = retract(after);
       try {
@@ -314,8 +321,6 @@ export class FRRControl {
         if (!(e instanceof UnsupportedConfigError)) throw e;
         res.converged = null; // outside the diff's grammar: frr-reload is the judge
       }
-    } else if (!changed) {
-      res.converged = true;
     }
     // frr-reload exits 1 when one command of its second pass fails although the first pass already
     // applied everything (FRR 8.4: a repeated `neighbor P graceful-restart` is refused while the first
