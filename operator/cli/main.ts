@@ -6,6 +6,7 @@ import { processIO, UsageError, type CommandIO } from './io.js';
 import { VALIDATE_USAGE, parseValidateArgs, runValidate } from './validate.js';
 import { WEBHOOK_USAGE, parseWebhookArgs, runWebhook } from './webhook.js';
 import { DEMO_USAGE, runDemo } from './demo.js';
+import { FRR_AGENT_USAGE, parseFRRAgentArgs, runFRRAgent } from './frr-agent.js';
 import { RENDER_USAGE, parseRenderArgs, runRender } from './render.js';
 
 const USAGE = `usage: metalfrr <command> [options]
@@ -17,6 +18,7 @@ offline commands (no cluster needed):
 
 roles:
   webhook    serve the validating admission webhooks over HTTPS
+  frr-agent  the per-node frr-k8s daemon: FRRConfigurations -> frr.conf -> FRR
 
 Run "metalfrr <command> --help" for a command's options.`;
 
@@ -64,6 +66,23 @@ const COMMANDS: Record<string, Command> = {
       backend: { type: 'string' },
     },
     run: (v, p, io) => runWebhook(parseWebhookArgs(v, p), io),
+  },
+  'frr-agent': {
+    usage: FRR_AGENT_USAGE,
+    options: {
+      node: { type: 'string' },
+      namespace: { type: 'string', short: 'n' },
+      kubeconfig: { type: 'string' },
+      hostname: { type: 'string' },
+      'log-level': { type: 'string' },
+      'always-block': { type: 'string' },
+      'vty-socket': { type: 'string' },
+      'config-dir': { type: 'string' },
+      'apply-method': { type: 'string' },
+      'health-port': { type: 'string' },
+      'status-interval-ms': { type: 'string' },
+    },
+    run: (v, p, io) => runFRRAgent(parseFRRAgentArgs(v, p), io),
   },
   demo: {
     usage: DEMO_USAGE,
