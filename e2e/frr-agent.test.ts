@@ -8,7 +8,7 @@ import { FRRControl } from '../operator/frr/vtysh.js';
 import { FRRAgent } from '../operator/controllers/frr-agent.js';
 import { frrControlBackend } from '../operator/controllers/frr-backend.js';
 import { KubeClient, Manager, collectionPath, objectPath } from '../operator/runtime/index.js';
-import { silentLogger } from '../operator/util/log.js';
+import { createLogger } from '../operator/util/log.js';
 import { projectPath } from '../operator/util/paths.js';
 import { TestApiServer } from './apiserver/index.js';
 import { frrSkip, requireFRR, Topology, waitFor, type FRRInstance } from './topology/index.js';
@@ -27,6 +27,9 @@ describe('frr agent with real FRR', { skip }, () => {
   let api: TestApiServer;
   let client: KubeClient;
   const nodes: { name: string; frr: FRRInstance; mgr: Manager; agent: FRRAgent }[] = [];
+  // every log line of the agents and FRRControl, at debug level: passwords must never appear
+  const logs: string[] = [];
+  const logger = createLogger('frr-agent', { level: 'debug', write: (l) => logs.push(l) });
 
   const routerPaths = async (prefix: string): Promise<string[]> => {
     const j = await router.json<{ routes?: Record<string, { nexthops?: { ip: string }[]; valid?: boolean }[]> }>(`show bgp ipv4 unicast json`);
@@ -110,13 +113,13 @@ describe('frr agent with real FRR', { skip }, () => {
     for (const name of ['node1', 'node2']) {
       await client.create(collectionPath('v1', 'nodes'), { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name } } });
       const frr = await topo.startFRR(name);
-      const mgr = new Manager({ client: new KubeClient(api.kubeConfig()), name: 'frr-k8s', logger: silentLogger });
+      const mgr = new Manager({ client: new KubeClient(api.kubeConfig()), name: 'frr-k8s', logger });
       const agent = new FRRAgent(mgr, client, {
         node: name,
         namespace: NS,
         hostname: name,
         statusIntervalMs: 200,
-        backend: frrControlBackend(new FRRControl({ socketDir: frr.runDir, configDir: frr.etcDir, tuning: TUNING, logger: silentLogger })),
+        backend: frrControlBackend(new FRRControl({ socketDir: frr.runDir, configDir: frr.etcDir, tuning: TUNING, logger })),
       });
       await mgr.start();
       agent.startPolling();
@@ -210,5 +213,15 @@ describe('frr agent with real FRR', { skip }, () => {
     await client.delete(objectPath('frrk8s.metallb.io/v1beta1', 'frrconfigurations', NS, 'lb-node2'));
     await waitFor(async () => (await routerPaths(VIP)).length === 0, { what: 'all paths withdrawn' });
     await waitFor(() => !/router bgp/.test(nodeState('node2')?.status?.runningConfig ?? 'router bgp'), { what: 'node2 runs the empty config' });
+  });
+
+  test('passwords never appear in logs, events or status', () => {
+    assert.ok(logs.length > 10, `${logs.length} log lines captured`);
+    for (const secret of [RIGHT, 'wrong-password']) {
+      assert.ok(!logs.some((l) => l.includes(secret)), `a log line carries ${secret}`);
+      const objects = JSON.stringify([...api.list('v1', 'Event', 'default'), ...api.list('frrk8s.metallb.io/v1beta1', 'FRRNodeState')]);
+      assert.ok(!objects.includes(secret), `an event or FRRNodeState carries ${secret}`);
+    }
+    for (const l of logs) JSON.parse(l); // structured JSON lines
   });
 });
