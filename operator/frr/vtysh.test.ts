@@ -3,7 +3,9 @@
 // elsewhere only when they are missing).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FRRConfiguration } from '../api/frrk8s.js';
 import { frrSkip, requireFRR, Topology, waitFor, type FRRInstance } from '../../e2e/topology/index.js';
 import { renderForNode } from './pipeline.js';
@@ -215,4 +217,19 @@ describe('FRRControl with real FRR', { skip }, () => {
     assert.equal(res.converged, null);
     assert.match(await c.runningConfig(), /bgp bestpath as-path multipath-relax/);
   });
+});
+
+test('apply reports (does not throw) when FRR cannot be reached; reads fail with the reason', { skip }, async () => {
+  const empty = mkdtempSync(join(tmpdir(), 'metalfrr-nofrr-'));
+  try {
+    const c = new FRRControl({ socketDir: empty });
+    const res = await c.apply('router bgp 64500\n');
+    assert.equal(res.ok, false);
+    assert.equal(res.rejected, false);
+    assert.match(res.output, /failed to connect|show running-config/);
+    await assert.rejects(c.neighbors(), /vtysh -c "show bgp vrfs json" failed/);
+    assert.deepEqual(await c.daemonsAlive(), { alive: false, daemons: [], missing: ['zebra', 'bgpd', 'bfdd'] });
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
 });
