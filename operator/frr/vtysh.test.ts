@@ -189,18 +189,18 @@ describe('FRRControl with real FRR', { skip }, () => {
     // BFD off for the neighbor and profile options back to defaults: the explicit default lines added
     // by prepareDesired make the options converge, but frr-reload runs `no neighbor P bfd` before
     // `no neighbor P bfd profile fast`, which switches BFD back on. FRRControl reports it.
-    const bfdOff = await c.apply(seq[6]!);
+    const bfdOff = await c.apply(seq[7]!);
     t.diagnostic(`reload BFD change: ${bfdOff.ms} ms`);
     assert.equal(bfdOff.ok, true, bfdOff.output);
     assert.equal(bfdOff.converged, false);
     assert.equal(bfdOff.residual, 'router bgp 64500\n no neighbor 10.9.0.1 bfd\nexit\n');
     assert.match(await c.runningConfig(), /neighbor 10\.9\.0\.1 bfd\n/);
     // the diff method repairs it
-    const repaired = await c.apply(seq[6]!, { method: 'diff' });
+    const repaired = await c.apply(seq[7]!, { method: 'diff' });
     assert.equal(repaired.converged, true);
     assert.equal(repaired.script, 'router bgp 64500\n no neighbor 10.9.0.1 bfd\nexit\n');
     // emptying
-    const empty = await c.apply(seq[8]!);
+    const empty = await c.apply(seq[9]!);
     t.diagnostic(`reload emptying: ${empty.ms} ms`);
     assert.equal(empty.ok, true, empty.output);
     assert.equal(empty.converged, true, empty.residual);
