@@ -12,9 +12,9 @@
 // and nothing else. destroy() kills what this instance started (by PID), deletes its namespaces and
 // its directory; it is idempotent and also runs on process exit and on signals.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { run, runSync, type RunOptions, type RunResult } from '../../operator/util/exec.js';
 import { registerForExit, unregisterForExit } from './cleanup.js';
 import { FRRInstance, type FRRInstanceOptions } from './frr.js';
@@ -95,7 +95,6 @@ export class Topology {
   /** Builds the network; on failure everything made so far is removed before the error is thrown. */
   static async create(opts: TopologyOptions = {}): Promise<Topology> {
     const base = opts.baseDir ?? defaultBaseDir();
-    mkdirSync(base, { recursive: true, mode: 0o755 });
     const topo = Topology.claim(base, opts.prefix);
     try {
       await topo.addNamespace(topo.bridgeNs);
@@ -122,7 +121,11 @@ export class Topology {
         continue;
       }
       try {
-        mkdirSync(dir, { mode: 0o755 });
+        // (again on every attempt: another run may just have removed the empty base directory)
+        mkdirSync(base, { recursive: true });
+        chmodSync(base, 0o755); // the daemons (user frr) must traverse it whatever the umask
+        mkdirSync(dir);
+        chmodSync(dir, 0o755);
       } catch {
         continue; // lost a race with another process
       }
@@ -307,7 +310,14 @@ export class Topology {
       const r = runSync(ip('netns', 'del', ns), { timeoutMs: 30_000 });
       if (r.code !== 0 && listNamespaces().includes(ns)) failed.push(`${ns}: ${r.stderr.trim()}`);
     }
-    if (failed.length === 0) rmSync(this.dir, { recursive: true, force: true });
+    if (failed.length === 0) {
+      rmSync(this.dir, { recursive: true, force: true });
+      try {
+        rmdirSync(dirname(this.dir)); // the shared base directory, when this was its last run
+      } catch {
+        /* not empty, or gone */
+      }
+    }
     this.destroyed = true;
     unregisterForExit(this.disposer);
     if (failed.length > 0) throw new Error(`could not delete namespaces (directory ${this.dir} kept for sweepStale):\n${failed.join('\n')}`);

@@ -7,6 +7,8 @@ export function frrControlBackend(ctl: FRRControl): FRRBackend {
   return {
     async apply(config) {
       const r = await ctl.apply(config);
+      // a reload that returned but left FRR running something else than asked is not applied
+      if (r.ok && r.converged === false) return { ok: false, output: `FRR did not converge to the desired configuration; still differing:\n${r.residual ?? ''}` };
       return { ok: r.ok, output: r.output, checkFailed: r.rejected };
     },
     runningConfig: () => ctl.runningConfig(),

@@ -8,9 +8,13 @@ type Spec = NonNullable<FRRConfiguration['spec']>;
 type Router = NonNullable<NonNullable<Spec['bgp']>['routers']>[number];
 type Neighbor = NonNullable<Router['neighbors']>[number];
 
-export function render(spec: Spec, opts: { alwaysBlock?: string[]; hostname?: string } = {}): string {
+export function render(spec: Spec, opts: { alwaysBlock?: string[]; hostname?: string; logLevel?: string } = {}): string {
   const cfg = { apiVersion: 'frrk8s.metallb.io/v1beta1', kind: 'FRRConfiguration', metadata: { name: 'test', namespace: 'frr-k8s-system' }, spec } as FRRConfiguration;
-  return renderForNode([cfg], { name: 'node1', labels: {} }, { hostname: opts.hostname ?? 'node1', ...(opts.alwaysBlock ? { alwaysBlock: opts.alwaysBlock } : {}) }).config;
+  return renderForNode([cfg], { name: 'node1', labels: {} }, {
+    hostname: opts.hostname ?? 'node1',
+    ...(opts.alwaysBlock ? { alwaysBlock: opts.alwaysBlock } : {}),
+    ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
+  }).config;
 }
 
 interface RichOptions {
@@ -24,6 +28,8 @@ interface RichOptions {
   swapSecond?: boolean;
   fastProfile?: Record<string, unknown>;
   slowProfile?: boolean;
+  /** frr-k8s log level (`debug` renders the 13 debug lines) */
+  logLevel?: string;
 }
 
 /** One router, three neighbors (v4 with everything, v4 with local-as/port, v6), two BFD profiles, always-block. */
@@ -65,7 +71,7 @@ export function richConfig(o: RichOptions = {}): string {
         ],
       },
     },
-    { alwaysBlock: ['192.168.100.0/24'] },
+    { alwaysBlock: ['192.168.100.0/24'], ...(o.logLevel ? { logLevel: o.logLevel } : {}) },
   );
 }
 
@@ -76,6 +82,8 @@ export function changeSequence(): string[] {
     // a prefix inserted in the middle (every following seq shifts) and one removed
     richConfig({ prefixes: ['192.168.10.1/32', '192.168.10.15/32', '192.168.10.2/32', '192.168.10.3/32'] }),
     richConfig({ prefixes: ['192.168.10.15/32', '192.168.10.3/32', '2001:db8::2/128'] }),
+    // log level debug: `log stdout` and the 13 debug lines, then back
+    richConfig({ prefixes: ['192.168.10.15/32', '192.168.10.3/32', '2001:db8::2/128'], logLevel: 'debug' }),
     // communities and local preference
     richConfig({ community: '65000:200', localPref: 300 }),
     richConfig({ community: '65535:65281', localPref: 300 }),

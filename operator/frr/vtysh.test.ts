@@ -3,7 +3,9 @@
 // elsewhere only when they are missing).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FRRConfiguration } from '../api/frrk8s.js';
 import { frrSkip, requireFRR, Topology, waitFor, type FRRInstance } from '../../e2e/topology/index.js';
 import { renderForNode } from './pipeline.js';
@@ -187,18 +189,18 @@ describe('FRRControl with real FRR', { skip }, () => {
     // BFD off for the neighbor and profile options back to defaults: the explicit default lines added
     // by prepareDesired make the options converge, but frr-reload runs `no neighbor P bfd` before
     // `no neighbor P bfd profile fast`, which switches BFD back on. FRRControl reports it.
-    const bfdOff = await c.apply(seq[6]!);
+    const bfdOff = await c.apply(seq[7]!);
     t.diagnostic(`reload BFD change: ${bfdOff.ms} ms`);
     assert.equal(bfdOff.ok, true, bfdOff.output);
     assert.equal(bfdOff.converged, false);
     assert.equal(bfdOff.residual, 'router bgp 64500\n no neighbor 10.9.0.1 bfd\nexit\n');
     assert.match(await c.runningConfig(), /neighbor 10\.9\.0\.1 bfd\n/);
     // the diff method repairs it
-    const repaired = await c.apply(seq[6]!, { method: 'diff' });
+    const repaired = await c.apply(seq[7]!, { method: 'diff' });
     assert.equal(repaired.converged, true);
     assert.equal(repaired.script, 'router bgp 64500\n no neighbor 10.9.0.1 bfd\nexit\n');
     // emptying
-    const empty = await c.apply(seq[8]!);
+    const empty = await c.apply(seq[9]!);
     t.diagnostic(`reload emptying: ${empty.ms} ms`);
     assert.equal(empty.ok, true, empty.output);
     assert.equal(empty.converged, true, empty.residual);
@@ -215,4 +217,19 @@ describe('FRRControl with real FRR', { skip }, () => {
     assert.equal(res.converged, null);
     assert.match(await c.runningConfig(), /bgp bestpath as-path multipath-relax/);
   });
+});
+
+test('apply reports (does not throw) when FRR cannot be reached; reads fail with the reason', { skip }, async () => {
+  const empty = mkdtempSync(join(tmpdir(), 'metalfrr-nofrr-'));
+  try {
+    const c = new FRRControl({ socketDir: empty });
+    const res = await c.apply('router bgp 64500\n');
+    assert.equal(res.ok, false);
+    assert.equal(res.rejected, false);
+    assert.match(res.output, /failed to connect|show running-config/);
+    await assert.rejects(c.neighbors(), /vtysh -c "show bgp vrfs json" failed/);
+    assert.deepEqual(await c.daemonsAlive(), { alive: false, daemons: [], missing: ['zebra', 'bgpd', 'bfdd'] });
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
 });

@@ -11,7 +11,7 @@
 //     which our check replaces),
 // and finally read the running config again to say whether it matches (converged) and what is left.
 // docs/frr-apply.md has the measurements behind the default.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { run, type RunResult } from '../util/exec.js';
@@ -367,6 +367,12 @@ export class FRRControl {
       mkdirSync(this.o.configDir, { recursive: true });
       const tmp = `${target}.metalfrr-${process.pid}`;
       writeFileSync(tmp, desired, { mode: 0o600 });
+      // keep the owner and mode of the file FRR had (vtysh writes it as frr:frr)
+      const old = statSync(target, { throwIfNoEntry: false });
+      if (old) {
+        chmodSync(tmp, old.mode & 0o777);
+        if (typeof process.getuid === 'function' && process.getuid() === 0) chownSync(tmp, old.uid, old.gid);
+      }
       renameSync(tmp, target);
     } catch (e) {
       this.log.warn('could not write frr.conf', { path: target, error: (e as Error).message });
