@@ -13,11 +13,14 @@ export const FRR_AGENT_USAGE = `usage: metalfrr frr-agent --node NAME [--namespa
                          [--hostname H] [--log-level info] [--always-block CIDR,...]
                          [--vty-socket DIR] [--config-dir DIR] [--apply-method diff|reload]
                          [--health-port 7572] [--status-interval-ms 5000]
+                         [--route-map-delay-timer 1] [--coalesce-time 100]
 
 Watches the FRRConfigurations (and Secrets, FRRK8sConfiguration) of the namespace and the Node NAME;
 renders the node's frr.conf, checks it with FRR and applies it with the least disruption. A config
 FRR refuses is never applied. Writes FRRNodeState/NAME and one BGPSessionState per session; serves
-/healthz, /readyz and /metrics (frrk8s_* metrics) on --health-port.`;
+/healthz, /readyz and /metrics (frrk8s_* metrics) on --health-port.
+--route-map-delay-timer (s) and --coalesce-time (ms) are added to the applied config for fast
+convergence (FRR's defaults are 5 s and 1000 ms; 0 leaves FRR's default in place).`;
 
 export interface FRRAgentArgs {
   node: string;
@@ -31,6 +34,8 @@ export interface FRRAgentArgs {
   applyMethod: ApplyMethod;
   healthPort: number;
   statusIntervalMs: number;
+  routeMapDelayTimer: number;
+  coalesceTime: number;
 }
 
 export function parseFRRAgentArgs(v: Record<string, unknown>, positionals: string[]): FRRAgentArgs {
@@ -50,6 +55,8 @@ export function parseFRRAgentArgs(v: Record<string, unknown>, positionals: strin
     applyMethod: method,
     healthPort: Number(v['health-port'] ?? 7572),
     statusIntervalMs: Number(v['status-interval-ms'] ?? 5000),
+    routeMapDelayTimer: Number(v['route-map-delay-timer'] ?? 1),
+    coalesceTime: Number(v['coalesce-time'] ?? 100),
   };
 }
 
@@ -62,7 +69,11 @@ export async function runFRRAgent(a: FRRAgentArgs, _io: CommandIO): Promise<numb
   const log = createLogger('frr-agent', { base: { node: a.node } });
   const client = new KubeClient(loadKubeConfig(a.kubeconfig));
   const mgr = new Manager({ client, name: 'frr-k8s', logger: log, healthPort: a.healthPort, healthHost: '0.0.0.0' });
-  const control = new FRRControl({ socketDir: a.vtySocket, configDir: a.configDir, method: a.applyMethod, logger: log });
+  const tuning = {
+    ...(a.routeMapDelayTimer > 0 ? { routeMapDelayTimer: a.routeMapDelayTimer } : {}),
+    ...(a.coalesceTime > 0 ? { coalesceTime: a.coalesceTime } : {}),
+  };
+  const control = new FRRControl({ socketDir: a.vtySocket, configDir: a.configDir, method: a.applyMethod, tuning, logger: log });
   const agent = new FRRAgent(mgr, client, {
     node: a.node,
     namespace: a.namespace,

@@ -81,6 +81,8 @@ const COMMANDS: Record<string, Command> = {
       'apply-method': { type: 'string' },
       'health-port': { type: 'string' },
       'status-interval-ms': { type: 'string' },
+      'route-map-delay-timer': { type: 'string' },
+      'coalesce-time': { type: 'string' },
     },
     run: (v, p, io) => runFRRAgent(parseFRRAgentArgs(v, p), io),
   },
