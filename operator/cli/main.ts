@@ -7,6 +7,7 @@ import { VALIDATE_USAGE, parseValidateArgs, runValidate } from './validate.js';
 import { WEBHOOK_USAGE, parseWebhookArgs, runWebhook } from './webhook.js';
 import { DEMO_USAGE, runDemo } from './demo.js';
 import { FRR_AGENT_USAGE, parseFRRAgentArgs, runFRRAgent } from './frr-agent.js';
+import { LAB_USAGE, runLab } from './lab.js';
 import { RENDER_USAGE, parseRenderArgs, runRender } from './render.js';
 
 const USAGE = `usage: metalfrr <command> [options]
@@ -15,6 +16,7 @@ offline commands (no cluster needed):
   validate   check manifests with the API server, webhook and configuration rules
   render     print the frr.conf frr-k8s would write on a node
   demo       validate the bundled examples/ and show what they configure (npm start)
+  lab        up | apply | status | exec | down: a local cluster with real FRR in network namespaces
 
 roles:
   webhook    serve the validating admission webhooks over HTTPS
@@ -85,6 +87,11 @@ const COMMANDS: Record<string, Command> = {
       'coalesce-time': { type: 'string' },
     },
     run: (v, p, io) => runFRRAgent(parseFRRAgentArgs(v, p), io),
+  },
+  lab: {
+    usage: LAB_USAGE,
+    options: { 'state-dir': { type: 'string' } },
+    run: (v, p, io) => runLab(v, p, io),
   },
   demo: {
     usage: DEMO_USAGE,

@@ -1,0 +1,84 @@
+// `metalfrr lab` end to end: up (background process), apply through the lab's API server and webhooks,
+// status, exec into a namespace, down (nothing left behind). Needs root and FRR (runs in CI).
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { main } from '../../operator/cli/main.js';
+import { projectPath } from '../../operator/util/paths.js';
+import { frrSkip, listNamespaces, waitFor } from '../topology/index.js';
+
+const skip = frrSkip();
+
+async function run(...argv: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const code = await main(argv, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+  return { code, out: lines.join('\n') };
+}
+
+describe('metalfrr lab', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metalfrr-lab-test-'));
+  const state = ['--state-dir', join(dir, 'state')];
+  let prefix = '';
+
+  after(async () => {
+    await run('lab', 'down', ...state);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('up, apply, status, exec, down', async () => {
+    const nsBefore = new Set(listNamespaces());
+    const up = await run('lab', 'up', ...state);
+    assert.equal(up.code, 0, up.out);
+    assert.match(up.out, /lab up \(pid \d+\)/);
+    const created = listNamespaces().filter((n) => !nsBefore.has(n));
+    assert.ok(created.some((n) => n.endsWith('-router')) && created.some((n) => n.endsWith('-node2')), created.join(' '));
+    prefix = created[0]!.replace(/-[a-z0-9]+$/, '-');
+
+    const manifests = join(dir, 'vip.yaml');
+    writeFileSync(
+      manifests,
+      `apiVersion: frrk8s.metallb.io/v1beta1
+kind: FRRConfiguration
+metadata: {name: vip, namespace: frr-k8s-system}
+spec:
+  bgp:
+    routers:
+    - asn: 64500
+      prefixes: [192.168.100.1/32]
+      neighbors:
+      - address: 10.0.0.1
+        asn: 64501
+        toAdvertise: {allowed: {mode: all}}
+---
+apiVersion: frrk8s.metallb.io/v1beta1
+kind: FRRConfiguration
+metadata: {name: conflicting, namespace: frr-k8s-system}
+spec:
+  bgp:
+    routers:
+    - asn: 64999
+`,
+    );
+    const applied = await run('lab', 'apply', ...state, manifests);
+    assert.equal(applied.code, 1, 'one object is refused');
+    assert.match(applied.out, /FRRConfiguration\/frr-k8s-system\/vip applied/);
+    assert.match(applied.out, /FRRConfiguration\/frr-k8s-system\/conflicting refused: admission webhook "frrconfigurationsvalidationwebhook.metallb.io" denied the request: .*different asns/);
+
+    const status = await waitFor(async () => {
+      const s = await run('lab', 'status', ...state);
+      return /192\.168\.100\.1\/32[\s\S]*via 10\.0\.0\.1[12][\s\S]*via 10\.0\.0\.1[12]/.test(s.out) && s;
+    }, { what: 'two paths to 192.168.100.1/32 in lab status' });
+    assert.match(status.out, /node1: reload success, conversion success/);
+
+    const exec = spawnSync(process.execPath, [projectPath('dist', 'operator', 'cli', 'bin.js'), 'lab', 'exec', ...state, 'client', '--', 'ip', 'route'], { encoding: 'utf8' });
+    assert.equal(exec.status, 0, exec.stderr);
+    assert.match(exec.stdout, /default via/);
+
+    const down = await run('lab', 'down', ...state);
+    assert.equal(down.code, 0, down.out);
+    assert.deepEqual(listNamespaces().filter((n) => n.startsWith(prefix)), [], 'no namespace left');
+  });
+});

@@ -1,0 +1,230 @@
+// The lab: a small cluster on one machine. The test API server (with metalfrr's CRDs and webhooks
+// registered), network namespaces with a real FRR "router" (AS 64501, 10.0.0.1) and FRR "nodes"
+// (AS 64500, 10.0.0.11, .12, ...) on one bridge, a "client" behind the router, and one frr agent per
+// node, all driven from this process. Roles that are not built yet (IPAM controller, speakers) plug in
+// through `roles`.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:https';
+import type { KubeObject } from '../../operator/api/meta.js';
+import { DEFAULT_FRRK8S_NAMESPACE, DEFAULT_METALLB_NAMESPACE } from '../../operator/api/constants.js';
+import { FRRControl } from '../../operator/frr/vtysh.js';
+import { FRRAgent } from '../../operator/controllers/frr-agent.js';
+import { frrControlBackend } from '../../operator/controllers/frr-backend.js';
+import { KubeApiError, KubeClient, Manager, applyObject } from '../../operator/runtime/index.js';
+import { createServingCertificates } from '../../operator/util/certs.js';
+import type { Logger } from '../../operator/util/log.js';
+import { objectRef } from '../../operator/util/manifests.js';
+import { projectPath } from '../../operator/util/paths.js';
+import { createWebhookServer } from '../../webhooks/server.js';
+import { FRRK8S_WEBHOOK_PATH, METALLB_WEBHOOK_PATHS, webhookRoutes } from '../../webhooks/routes.js';
+import { KubeObjectSource } from '../../webhooks/sources.js';
+import { TestApiServer } from '../apiserver/index.js';
+import { Topology, type FRRInstance } from '../topology/index.js';
+
+export const LAB_ROUTER_ASN = 64501;
+export const LAB_NODE_ASN = 64500;
+export const LAB_SUBNET = '10.0.0';
+
+export interface LabOptions {
+  stateDir: string;
+  logger: Logger;
+  /** API server port (default 0 = any) */
+  apiPort?: number;
+  nodes?: string[];
+}
+
+export interface LabState {
+  pid: number;
+  apiUrl: string;
+  kubeconfig: string;
+  prefix: string;
+  namespaces: Record<string, string>;
+  /** vty socket directory of every FRR instance, by host */
+  vtySockets: Record<string, string>;
+  nodes: string[];
+  ready: boolean;
+}
+
+interface LabNode {
+  name: string;
+  frr: FRRInstance;
+  mgr: Manager;
+  agent: FRRAgent;
+}
+
+const TUNING = { routeMapDelayTimer: 1, coalesceTime: 100 };
+
+export class Lab {
+  readonly api: TestApiServer;
+  readonly client: KubeClient;
+  readonly topo: Topology;
+  readonly router: FRRInstance;
+  readonly nodes: LabNode[];
+  private readonly webhook: Server;
+  readonly state: LabState;
+
+  private constructor(parts: { api: TestApiServer; client: KubeClient; topo: Topology; router: FRRInstance; nodes: LabNode[]; webhook: Server; state: LabState }) {
+    this.api = parts.api;
+    this.client = parts.client;
+    this.topo = parts.topo;
+    this.router = parts.router;
+    this.nodes = parts.nodes;
+    this.webhook = parts.webhook;
+    this.state = parts.state;
+  }
+
+  static routerConfig(nodeIPs: string[]): string {
+    return [
+      'bgp route-map delay-timer 1',
+      `router bgp ${LAB_ROUTER_ASN}`,
+      ' coalesce-time 100',
+      ` bgp router-id ${LAB_SUBNET}.1`,
+      ' no bgp ebgp-requires-policy',
+      ...nodeIPs.flatMap((ip) => [` neighbor ${ip} remote-as ${LAB_NODE_ASN}`]),
+      ' address-family ipv4 unicast',
+      '  maximum-paths 8',
+      ' exit-address-family',
+      '',
+    ].join('\n');
+  }
+
+  static async start(opts: LabOptions): Promise<Lab> {
+    const log = opts.logger;
+    const nodeNames = opts.nodes ?? ['node1', 'node2'];
+    mkdirSync(opts.stateDir, { recursive: true });
+    const api = new TestApiServer({ crds: projectPath('crds') });
+    await api.start(opts.apiPort ?? 0);
+    const kubeconfig = join(opts.stateDir, 'kubeconfig');
+    api.writeKubeconfig(kubeconfig);
+    const client = new KubeClient(api.kubeConfig());
+    let topo: Topology | undefined;
+    let webhook: Server | undefined;
+    const nodes: LabNode[] = [];
+    try {
+      for (const ns of [DEFAULT_METALLB_NAMESPACE, DEFAULT_FRRK8S_NAMESPACE]) await applyObject(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, 'metalfrr-lab');
+
+      // admission webhooks over HTTPS, registered like the install bundle does
+      const certs = createServingCertificates({ dnsNames: ['localhost', 'metallb-webhook-service.metallb-system.svc'], ipAddresses: ['127.0.0.1'] });
+      webhook = createWebhookServer({ cert: certs.cert, key: certs.key, logger: log.child({ role: 'webhook' }), routes: webhookRoutes(new KubeObjectSource(client), { namespace: DEFAULT_METALLB_NAMESPACE, backend: 'frr-k8s' }) });
+      await new Promise<void>((r) => webhook!.listen(0, '127.0.0.1', r));
+      const port = (webhook.address() as AddressInfo).port;
+      const caBundle = Buffer.from(certs.caCert).toString('base64');
+      const hook = (name: string, path: string, group: string, version: string, resource: string, ops = ['CREATE', 'UPDATE']) => ({
+        name,
+        admissionReviewVersions: ['v1'],
+        sideEffects: 'None',
+        failurePolicy: 'Fail',
+        clientConfig: { url: `https://127.0.0.1:${port}${path}`, caBundle },
+        rules: [{ apiGroups: [group], apiVersions: [version], operations: ops, resources: [resource] }],
+      });
+      await applyObject(client, {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingWebhookConfiguration',
+        metadata: { name: 'metallb-webhook-configuration' },
+        webhooks: [
+          hook('ipaddresspoolvalidationwebhook.metallb.io', METALLB_WEBHOOK_PATHS.IPAddressPool, 'metallb.io', 'v1beta1', 'ipaddresspools'),
+          hook('l2advertisementvalidationwebhook.metallb.io', METALLB_WEBHOOK_PATHS.L2Advertisement, 'metallb.io', 'v1beta1', 'l2advertisements'),
+          hook('bgpadvertisementvalidationwebhook.metallb.io', METALLB_WEBHOOK_PATHS.BGPAdvertisement, 'metallb.io', 'v1beta1', 'bgpadvertisements'),
+          hook('communityvalidationwebhook.metallb.io', METALLB_WEBHOOK_PATHS.Community, 'metallb.io', 'v1beta1', 'communities'),
+          hook('bfdprofilevalidationwebhook.metallb.io', METALLB_WEBHOOK_PATHS.BFDProfile, 'metallb.io', 'v1beta1', 'bfdprofiles', ['CREATE', 'DELETE']),
+          hook('bgppeervalidationwebhook.metallb.io', METALLB_WEBHOOK_PATHS.BGPPeer, 'metallb.io', 'v1beta2', 'bgppeers'),
+        ],
+      } as KubeObject, 'metalfrr-lab');
+      await applyObject(client, {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingWebhookConfiguration',
+        metadata: { name: 'frr-k8s-validating-webhook-configuration' },
+        webhooks: [hook('frrconfigurationsvalidationwebhook.metallb.io', FRRK8S_WEBHOOK_PATH, 'frrk8s.metallb.io', 'v1beta1', 'frrconfigurations')],
+      } as KubeObject, 'metalfrr-lab');
+
+      // the network: router 10.0.0.1, nodes 10.0.0.11.., client behind the router
+      topo = await Topology.create({ hosts: [] });
+      await topo.addHost('router', { address: `${LAB_SUBNET}.1` });
+      const nodeIPs = nodeNames.map((_, i) => `${LAB_SUBNET}.${11 + i}`);
+      for (const [i, n] of nodeNames.entries()) await topo.addHost(n, { address: nodeIPs[i] });
+      await topo.addHost('client', { lan: false });
+      const link = await topo.addLink('router', 'client');
+      await topo.setForwarding('router', true);
+      await topo.addRoute('client', 'default', link.aIP);
+      for (const n of nodeNames) await topo.addRoute(n, link.subnet, `${LAB_SUBNET}.1`);
+      const router = await topo.startFRR('router', { config: Lab.routerConfig(nodeIPs) });
+
+      for (const [i, name] of nodeNames.entries()) {
+        await applyObject(client, {
+          apiVersion: 'v1',
+          kind: 'Node',
+          metadata: { name, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' } },
+        }, 'metalfrr-lab');
+        await client.mergePatch(`/api/v1/nodes/${name}/status`, { status: { addresses: [{ type: 'InternalIP', address: nodeIPs[i] }, { type: 'Hostname', address: name }] } }).catch(() => undefined);
+        const frr = await topo.startFRR(name);
+        const nodeLog = log.child({ node: name });
+        const mgr = new Manager({ client: new KubeClient(api.kubeConfig()), name: 'frr-k8s', logger: nodeLog });
+        const agent = new FRRAgent(mgr, new KubeClient(api.kubeConfig()), {
+          node: name,
+          namespace: DEFAULT_FRRK8S_NAMESPACE,
+          hostname: name,
+          statusIntervalMs: 1000,
+          backend: frrControlBackend(new FRRControl({ socketDir: frr.runDir, configDir: frr.etcDir, tuning: TUNING, logger: nodeLog })),
+        });
+        await mgr.start();
+        agent.startPolling();
+        nodes.push({ name, frr, mgr, agent });
+      }
+      const state: LabState = {
+        pid: process.pid,
+        apiUrl: api.url,
+        kubeconfig,
+        prefix: topo.prefix,
+        namespaces: Object.fromEntries(['router', 'client', ...nodeNames].map((h) => [h, topo!.ns(h)])),
+        vtySockets: Object.fromEntries([['router', router.runDir], ...nodes.map((n) => [n.name, n.frr.runDir])]),
+        nodes: nodeNames,
+        ready: true,
+      };
+      writeFileSync(join(opts.stateDir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
+      return new Lab({ api, client, topo, router, nodes, webhook, state });
+    } catch (e) {
+      for (const n of nodes) {
+        n.agent.stop();
+        await n.mgr.stop();
+      }
+      webhook?.close();
+      await topo?.destroy();
+      await api.stop();
+      throw e;
+    }
+  }
+
+  /** Creates or updates each object through the API server (webhooks included); one result line each. */
+  async apply(objects: KubeObject[]): Promise<string[]> {
+    return applyAll(this.client, objects);
+  }
+
+  async stop(): Promise<void> {
+    for (const n of this.nodes) {
+      n.agent.stop();
+      await n.mgr.stop();
+    }
+    this.webhook.close();
+    await this.topo.destroy();
+    await this.api.stop();
+  }
+}
+
+/** Applies objects in a sensible order (namespaces, secrets, CRs, then workloads); reports per object. */
+export async function applyAll(client: KubeClient, objects: KubeObject[]): Promise<string[]> {
+  const rank = (o: KubeObject): number =>
+    o.kind === 'Namespace' ? 0 : o.kind === 'Secret' || o.kind === 'ConfigMap' ? 1 : o.apiVersion.startsWith('metallb.io') || o.apiVersion.startsWith('frrk8s') ? 2 : 3;
+  const out: string[] = [];
+  for (const o of [...objects].sort((a, b) => rank(a) - rank(b))) {
+    try {
+      await applyObject(client, o, 'metalfrr-lab');
+      out.push(`${objectRef(o)} applied`);
+    } catch (e) {
+      const msg = e instanceof KubeApiError ? (e.status?.message ?? e.message) : (e as Error).message;
+      out.push(`${objectRef(o)} refused: ${msg}`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,207 @@
+// `metalfrr lab up|run|apply|status|exec|down`: the local lab (e2e/lab/lab.ts) as a background process
+// that later commands talk to through its state directory (kubeconfig, namespaces, vty sockets, PID).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KubeObject } from '../api/meta.js';
+import { createLogger } from '../util/log.js';
+import { loadManifests } from '../util/manifests.js';
+import { projectPath } from '../util/paths.js';
+import { KubeClient, loadKubeConfig } from '../runtime/client.js';
+import { UsageError, type CommandIO } from './io.js';
+import { runDemo } from './demo.js';
+
+export const LAB_USAGE = `usage: metalfrr lab up | apply FILE|DIR... | status | exec HOST -- CMD... | down   [--state-dir DIR]
+
+The lab: the test API server with metalfrr's CRDs and webhooks, network namespaces with a real FRR
+router (AS ${64501}, 10.0.0.1), FRR nodes (AS ${64500}, 10.0.0.11, 10.0.0.12) and a client behind the
+router, and one frr agent per node, all in one background process.
+  up       start it (needs root and Debian's frr package; without them, says what is missing and
+           runs the offline demo instead)
+  apply    create or update manifests through the lab's API server (webhooks included)
+  status   what a user checks: FRRNodeStates, BGP sessions and routes at the router
+  exec     run a command in a lab namespace (router, client, node1, ...); vtysh talks to that host's FRR
+  down     stop it and remove every namespace, process and file it made
+State: --state-dir, default $METALFRR_LAB_DIR or <tmp>/metalfrr-lab.`;
+
+interface LabState {
+  pid: number;
+  apiUrl: string;
+  kubeconfig: string;
+  prefix: string;
+  namespaces: Record<string, string>;
+  vtySockets: Record<string, string>;
+  nodes: string[];
+  ready: boolean;
+}
+
+export function labStateDir(v: Record<string, unknown>): string {
+  return String(v['state-dir'] ?? process.env.METALFRR_LAB_DIR ?? join(tmpdir(), 'metalfrr-lab'));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readState(dir: string): LabState | undefined {
+  const f = join(dir, 'state.json');
+  if (!existsSync(f)) return undefined;
+  const s = JSON.parse(readFileSync(f, 'utf8')) as LabState;
+  return alive(s.pid) ? s : undefined;
+}
+
+/** What the lab needs that this machine lacks, with how to get it. */
+export function labMissing(): string[] {
+  const missing: string[] = [];
+  if (process.getuid?.() !== 0) missing.push('root (network namespaces and FRR need it): run as root');
+  const need: [string, string][] = [
+    ['/usr/lib/frr/bgpd', 'frr'],
+    ['/usr/bin/vtysh', 'frr'],
+    ['/usr/lib/frr/frr-reload.py', 'frr-pythontools'],
+  ];
+  const pkgs = new Set<string>();
+  for (const [file, pkg] of need) if (!existsSync(file)) pkgs.add(pkg);
+  if (spawnSync('ip', ['-V']).status !== 0) pkgs.add('iproute2');
+  if (pkgs.size > 0) missing.push(`${[...pkgs].join(', ')}: apt-get update && apt-get install -y ${[...pkgs].join(' ')}`);
+  return missing;
+}
+
+function vtyshArgs(state: LabState, host: string): string[] {
+  return ['--vty_socket', state.vtySockets[host]!];
+}
+
+export async function runLab(v: Record<string, unknown>, positionals: string[], io: CommandIO): Promise<number> {
+  const [sub, ...rest] = positionals;
+  const dir = labStateDir(v);
+  switch (sub) {
+    case 'up': {
+      const missing = labMissing();
+      if (missing.length > 0) {
+        io.out('The lab needs real FRR in network namespaces, and this machine lacks:');
+        for (const m of missing) io.out(`  - ${m}`);
+        io.out('Running the offline part instead.\n');
+        return runDemo([], io);
+      }
+      const running = readState(dir);
+      if (running) {
+        io.out(`The lab is already running (pid ${running.pid}).`);
+        return labStatus(running, io);
+      }
+      mkdirSync(dir, { recursive: true });
+      rmSync(join(dir, 'state.json'), { force: true });
+      const logFd = openSync(join(dir, 'lab.log'), 'a');
+      const child = spawn(process.execPath, [projectPath('dist', 'operator', 'cli', 'bin.js'), 'lab', 'run', '--state-dir', dir], {
+        detached: true,
+        stdio: ['ignore', logFd, logFd],
+      });
+      child.unref();
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        const s = readState(dir);
+        if (s?.ready) {
+          io.out(`lab up (pid ${s.pid}); API server ${s.apiUrl}; kubeconfig ${s.kubeconfig}; logs ${join(dir, 'lab.log')}`);
+          return labStatus(s, io);
+        }
+        if (child.exitCode !== null || (child.pid && !alive(child.pid)) || Date.now() > deadline) {
+          io.err(`metalfrr lab: the lab did not start; see ${join(dir, 'lab.log')}`);
+          return 1;
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    case 'run': {
+      const { Lab } = await import('../../e2e/lab/lab.js');
+      const log = createLogger('lab');
+      const lab = await Lab.start({ stateDir: dir, logger: log });
+      log.info('lab ready', { api: lab.state.apiUrl });
+      await new Promise<void>((resolve) => {
+        process.once('SIGTERM', () => resolve());
+        process.once('SIGINT', () => resolve());
+      });
+      await lab.stop();
+      rmSync(join(dir, 'state.json'), { force: true });
+      return 0;
+    }
+    case 'apply': {
+      const s = readState(dir);
+      if (!s) throw new UsageError('the lab is not running: metalfrr lab up');
+      if (rest.length === 0) throw new UsageError('lab apply needs FILE or DIR');
+      const loaded = loadManifests(rest);
+      for (const e of loaded.errors) io.out(`${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`);
+      if (loaded.errors.length > 0) return 2;
+      const { applyAll } = await import('../../e2e/lab/lab.js');
+      const lines = await applyAll(new KubeClient(loadKubeConfig(s.kubeconfig)), loaded.objects.map((o) => o.object));
+      for (const l of lines) io.out(l);
+      return lines.some((l) => l.includes(' refused: ')) ? 1 : 0;
+    }
+    case 'status': {
+      const s = readState(dir);
+      if (!s) {
+        io.out('The lab is not running: metalfrr lab up');
+        return 1;
+      }
+      return labStatus(s, io);
+    }
+    case 'exec': {
+      const s = readState(dir);
+      if (!s) throw new UsageError('the lab is not running: metalfrr lab up');
+      const [host, ...cmd] = rest;
+      if (!host || !s.namespaces[host]) throw new UsageError(`lab exec needs a host: ${Object.keys(s.namespaces).join(', ')}`);
+      if (cmd.length === 0) throw new UsageError('lab exec HOST -- CMD...');
+      const argv = cmd[0] === 'vtysh' && s.vtySockets[host] ? ['vtysh', ...vtyshArgs(s, host), ...cmd.slice(1)] : cmd;
+      const r = spawnSync('ip', ['netns', 'exec', s.namespaces[host]!, ...argv], { stdio: 'inherit' });
+      return r.status ?? 1;
+    }
+    case 'down': {
+      const s = readState(dir);
+      if (!s) {
+        io.out('The lab is not running.');
+        return 0;
+      }
+      process.kill(s.pid, 'SIGTERM');
+      const deadline = Date.now() + 20_000;
+      while (alive(s.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      if (alive(s.pid)) process.kill(s.pid, 'SIGKILL');
+      const { sweepStale } = await import('../../e2e/topology/index.js');
+      sweepStale();
+      io.out('lab down: namespaces, FRR daemons and the API server are gone');
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown lab command "${sub ?? ''}"`);
+  }
+}
+
+async function labStatus(s: LabState, io: CommandIO): Promise<number> {
+  const client = new KubeClient(loadKubeConfig(s.kubeconfig));
+  const services = await client.list<KubeObject & { spec?: { type?: string; ports?: { port: number; protocol?: string }[] }; status?: { loadBalancer?: { ingress?: { ip?: string }[] } } }>('/api/v1/services');
+  const lbs = services.items.filter((svc) => svc.spec?.type === 'LoadBalancer');
+  io.out('\nServices (type LoadBalancer):');
+  io.out(`  ${'NAMESPACE'.padEnd(16)}${'NAME'.padEnd(20)}${'EXTERNAL-IP'.padEnd(18)}PORT(S)`);
+  for (const svc of lbs) {
+    const ips = (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter(Boolean).join(',') || '<pending>';
+    const ports = (svc.spec?.ports ?? []).map((p) => `${p.port}/${p.protocol ?? 'TCP'}`).join(',');
+    io.out(`  ${(svc.metadata.namespace ?? '').padEnd(16)}${(svc.metadata.name ?? '').padEnd(20)}${ips.padEnd(18)}${ports}`);
+  }
+  if (lbs.length === 0) io.out('  (none)');
+  io.out('\nfrr agents (FRRNodeState):');
+  for (const n of s.nodes) {
+    const st = await client.get<{ status?: Record<string, string> }>(`/apis/frrk8s.metallb.io/v1beta1/frrnodestates/${n}`).catch(() => undefined);
+    io.out(`  ${n}: reload ${st?.status?.lastReloadResult ?? '-'}, conversion ${st?.status?.lastConversionResult ?? '-'}`);
+  }
+  const vtysh = (cmd: string): string => {
+    const r = spawnSync('vtysh', [...vtyshArgs(s, 'router'), '-c', cmd], { encoding: 'utf8' });
+    return r.status === 0 ? r.stdout : `(vtysh failed: ${r.stderr.trim()})`;
+  };
+  io.out('\nRouter BGP sessions:');
+  io.out(vtysh('show bgp ipv4 unicast summary').trimEnd().split('\n').map((l) => `  ${l}`).join('\n'));
+  io.out('\nRouter BGP routes:');
+  io.out(vtysh('show ip route bgp').trimEnd().split('\n').map((l) => `  ${l}`).join('\n'));
+  return 0;
+}
