@@ -4,6 +4,7 @@
 // Pure apart from reading the CRD files.
 import _Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { KubeObject } from '../api/meta.js';
+import { goQuote } from '../util/gofmt.js';
 import { loadManifests } from '../util/manifests.js';
 import { parseCIDR, parseIP } from '../util/ip.js';
 import { isObject } from '../util/json.js';
@@ -268,8 +269,6 @@ function newAjv(): AjvInstance {
 }
 
 // ------------------------------------------------------------------------------------ messages
-
-const goQuote = (s: string): string => JSON.stringify(s);
 
 /** A value as kube-apiserver prints it after "Invalid value: ". */
 function printValue(v: unknown): string {

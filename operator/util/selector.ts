@@ -1,5 +1,5 @@
 // Kubernetes label selectors (metav1.LabelSelector): validation with apimachinery's messages, and matching.
-import { goLess } from './gofmt.js';
+import { goLess, goQuote } from './gofmt.js';
 
 export interface LabelSelectorRequirement {
   key: string;
@@ -57,7 +57,7 @@ export function labelValueErrors(value: string): string[] {
   return errs;
 }
 
-const goQuote = (s: string): string => JSON.stringify(s);
+/** Go's %#v of a []string. */
 const goStringSlice = (v: string[]): string => `[]string{${v.map(goQuote).join(', ')}}`;
 
 function requirementError(key: string, op: string, values: string[]): string | null {
