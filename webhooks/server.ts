@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../operator/api/meta.js';
 import type { AdmissionDecision } from '../operator/config/admission.js';
+import { readBody } from '../operator/util/httpbody.js';
 import { createLogger, type Logger } from '../operator/util/log.js';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
@@ -39,24 +40,6 @@ export interface WebhookServerOptions {
 const MAX_BODY = 4 * 1024 * 1024;
 
 class BadRequest extends Error {}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        reject(new BadRequest(`request body larger than ${limit} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 /** Checks the shape of an AdmissionReview and returns its request; throws BadRequest with a clear message. */
 export function parseAdmissionReview(body: string): AdmissionRequest {
@@ -128,7 +111,7 @@ export function createWebhookServer(opts: WebhookServerOptions): Server {
       let request: AdmissionRequest;
       try {
         if (!ctype.startsWith('application/json')) throw new BadRequest(`content-type must be application/json, got ${JSON.stringify(ctype)}`);
-        request = parseAdmissionReview(await readBody(req, limit));
+        request = parseAdmissionReview(await readBody(req, limit, () => new BadRequest(`request body larger than ${limit} bytes`)));
       } catch (e) {
         const msg = (e as Error).message;
         log.warn('malformed admission request', { path, error: msg });

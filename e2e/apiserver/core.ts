@@ -2,6 +2,7 @@
 // with kube-apiserver's order of work: decode ► defaults/pruning ► mutating admission ► validation ►
 // validating admission ► optimistic-concurrency commit (retried when an unconditional write races).
 import { randomBytes, randomUUID } from 'node:crypto';
+import { goSyntaxStringSlice } from '../../operator/util/gofmt.js';
 import { deepEqual, isObject } from '../../operator/util/json.js';
 import { Admission, type AdmissionAttributes, type Operation, type ServiceResolver } from './admission.js';
 import { serverSideApply } from './apply.js';
@@ -354,7 +355,7 @@ export class ApiCore {
       const added = ((next.metadata.finalizers as string[] | undefined) ?? []).filter((f) => !before.includes(f));
       if (added.length > 0)
         throw invalid(t.kind, t.group, String(lm.name), [
-          forbiddenCause('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`),
+          forbiddenCause('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers ${goSyntaxStringSlice(added)}`),
         ]);
     }
     applyBuiltinDefaults(t, next);

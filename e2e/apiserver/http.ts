@@ -2,6 +2,7 @@
 // discovery documents, Status errors and Warning headers, and the fault switches.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYAML } from 'yaml';
+import { readBody } from '../../operator/util/httpbody.js';
 import { isObject } from '../../operator/util/json.js';
 import type { ApiCore, DeleteOptions, PatchType } from './core.js';
 import { ApiError, badRequest, methodNotAllowed, notFoundPath, status, toApiError, unsupportedMediaType } from './errors.js';
@@ -83,24 +84,6 @@ function send(res: ServerResponse, code: number, body: unknown, warnings: string
   if (uniq.length > 0) headers.warning = uniq.map(warningHeader);
   res.writeHead(code, headers);
   res.end(text);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new ApiError(status(413, 'RequestEntityTooLarge', 'the request body is too large')));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function decode(text: string, yaml: boolean): unknown {
@@ -299,7 +282,7 @@ export class HttpFrontend {
       );
     }
 
-    const text = await readBody(req);
+    const text = await readBody(req, MAX_BODY, () => new ApiError(status(413, 'RequestEntityTooLarge', 'the request body is too large')));
     const opts = this.writeOptions(url, req);
     switch (method) {
       case 'POST': {

@@ -1,6 +1,6 @@
 // Which resources are served: the built-in kinds plus every CustomResourceDefinition in the store.
 // Also: conversion between versions of a custom resource, and the discovery documents.
-import { CRDSchemas } from '../../operator/config/schema.js';
+import { CRDSchemas, crdVersionNames } from '../../operator/config/schema.js';
 import { convertBGPPeer, ConversionError } from '../../operator/config/bgppeer-conversion.js';
 import { isObject } from '../../operator/util/json.js';
 import { BUILTIN_TYPES } from './builtins.js';
@@ -29,34 +29,23 @@ const key3 = (group: string, version: string, name: string): string => `${group}
 /** ResourceTypes for each served version of a CRD object. */
 export function crdTypes(crd: KubeObject): ResourceType[] {
   const spec = isObject(crd.spec) ? (crd.spec as Record<string, any>) : {};
-  const names = spec.names ?? {};
   const versions = (Array.isArray(spec.versions) ? spec.versions : []) as Record<string, any>[];
   const storage = versions.find((v) => v.storage === true)?.name ?? versions[0]?.name;
   return versions
     .filter((v) => v.served === true)
-    .map((v) => {
-      const hasStatus = isObject(v.subresources) && v.subresources.status !== undefined;
-      const t: ResourceType = {
-        group: spec.group,
-        version: v.name,
-        kind: names.kind,
-        listKind: names.listKind ?? `${names.kind}List`,
-        plural: names.plural,
-        singular: names.singular ?? String(names.kind).toLowerCase(),
-        shortNames: names.shortNames ?? [],
-        categories: names.categories ?? [],
-        namespaced: spec.scope !== 'Cluster',
-        hasStatus,
+    .map((v): ResourceType => {
+      const names = crdVersionNames(spec, v);
+      return {
+        ...names,
+        categories: spec.names?.categories ?? [],
         storageVersion: storage,
         builtin: false,
-        generation: hasStatus ? 'nonMetadataStatus' : 'nonMetadata',
+        generation: names.hasStatus ? 'nonMetadataStatus' : 'nonMetadata',
         nameRule: 'subdomain',
-        resetStatusOnCreate: hasStatus,
+        resetStatusOnCreate: names.hasStatus,
         allowUnconditionalUpdate: false,
         returnDeletedObject: true,
       };
-      if (v.deprecated === true) t.deprecationWarning = v.deprecationWarning ?? `${spec.group}/${v.name} ${names.kind} is deprecated`;
-      return t;
     });
 }
 

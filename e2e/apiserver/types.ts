@@ -1,5 +1,6 @@
 // The resource model of the test API server: one ResourceType per served (group, version, resource).
 import type { KubeObject } from '../../operator/api/meta.js';
+import type { VersionNames } from '../../operator/config/schema.js';
 
 export type { KubeObject };
 
@@ -17,17 +18,9 @@ export type GenerationRule =
 /** How metadata.name is validated. */
 export type NameRule = 'subdomain' | 'label' | 'dns1035' | 'path';
 
-export interface ResourceType {
-  group: string;
-  version: string;
-  kind: string;
-  listKind: string;
-  plural: string;
-  singular: string;
-  shortNames: string[];
+/** A served version of a resource: its names and scope (operator/config/schema.ts's VersionNames) and how the server treats it. */
+export interface ResourceType extends VersionNames {
   categories: string[];
-  namespaced: boolean;
-  hasStatus: boolean;
   /** the version objects are stored at (custom resources with several versions are converted) */
   storageVersion: string;
   /** a built-in kind (no schema) rather than a custom resource */
@@ -40,8 +33,6 @@ export interface ResourceType {
   allowUnconditionalUpdate: boolean;
   /** DELETE answers with the object (custom resources, Pods, Namespaces) rather than a Status */
   returnDeletedObject: boolean;
-  /** sent as a Warning header on every request to this version */
-  deprecationWarning?: string;
 }
 
 export const apiVersionOf = (t: { group: string; version: string }): string => (t.group ? `${t.group}/${t.version}` : t.version);

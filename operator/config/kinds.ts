@@ -1,13 +1,7 @@
 // The kinds metalfrr reads, where they live in the API, and how a set of loaded objects is grouped
 // into the inputs of the MetalLB parser and the frr-k8s conversion.
 import type { KubeObject } from '../api/meta.js';
-
-export interface KindRef {
-  apiVersion: string;
-  kind: string;
-  plural: string;
-  namespaced: boolean;
-}
+import type { ResourceInfo } from '../runtime/resources.js';
 
 /** Kinds the webhooks and controllers read (MetalLB CRs at their served storage version). */
 export const KINDS = {
@@ -22,7 +16,7 @@ export const KINDS = {
   Namespace: { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false },
   Secret: { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true },
   ConfigMap: { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true },
-} as const satisfies Record<string, KindRef>;
+} as const satisfies Record<string, ResourceInfo>;
 
 export type KnownKind = keyof typeof KINDS;
 

@@ -4,6 +4,7 @@
 // Pure apart from reading the CRD files.
 import _Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { KubeObject } from '../api/meta.js';
+import { goQuote } from '../util/gofmt.js';
 import { loadManifests } from '../util/manifests.js';
 import { parseCIDR, parseIP } from '../util/ip.js';
 import { isObject } from '../util/json.js';
@@ -101,7 +102,8 @@ export interface PrinterColumn {
   priority?: number;
 }
 
-export interface KindInfo {
+/** How one version of a kind is named and scoped, as discovery shows it (also the test API server's resource model). */
+export interface VersionNames {
   group: string;
   version: string;
   kind: string;
@@ -111,10 +113,35 @@ export interface KindInfo {
   shortNames: string[];
   namespaced: boolean;
   hasStatus: boolean;
+  /** sent as a Warning header on every request to a deprecated version */
+  deprecationWarning?: string;
+}
+
+/**
+ * The names of one version of a CRD (`spec`: the CRD's spec, `v`: one of its spec.versions), with the API
+ * server's defaults: listKind `<kind>List`, singular the lower-cased kind, and the deprecation warning
+ * `<group>/<version> <kind> is deprecated` unless the version gives its own.
+ */
+export function crdVersionNames(spec: Record<string, any>, v: Record<string, any>): VersionNames {
+  const names = spec.names ?? {};
+  return {
+    group: spec.group,
+    version: v.name,
+    kind: names.kind,
+    listKind: names.listKind ?? `${names.kind}List`,
+    plural: names.plural,
+    singular: names.singular ?? String(names.kind).toLowerCase(),
+    shortNames: names.shortNames ?? [],
+    namespaced: spec.scope !== 'Cluster',
+    hasStatus: isObject(v.subresources) && v.subresources.status !== undefined,
+    ...(v.deprecated === true ? { deprecationWarning: v.deprecationWarning ?? `${spec.group}/${v.name} ${names.kind} is deprecated` } : {}),
+  };
+}
+
+export interface KindInfo extends VersionNames {
   storage: boolean;
   served: boolean;
   deprecated: boolean;
-  deprecationWarning?: string;
   printerColumns: PrinterColumn[];
   /** metadata.name of the CRD, "<plural>.<group>" */
   crdName: string;
@@ -242,8 +269,6 @@ function newAjv(): AjvInstance {
 }
 
 // ------------------------------------------------------------------------------------ messages
-
-const goQuote = (s: string): string => JSON.stringify(s);
 
 /** A value as kube-apiserver prints it after "Invalid value: ". */
 function printValue(v: unknown): string {
@@ -601,21 +626,10 @@ export class CRDSchemas {
       for (const v of (spec.versions ?? []) as Record<string, any>[]) {
         const schema = (v.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }) as JSONSchemaProps;
         const info: KindInfo = {
-          group: spec.group,
-          version: v.name,
-          kind: names.kind,
-          listKind: names.listKind ?? `${names.kind}List`,
-          plural: names.plural,
-          singular: names.singular ?? String(names.kind).toLowerCase(),
-          shortNames: names.shortNames ?? [],
-          namespaced: spec.scope !== 'Cluster',
-          hasStatus: v.subresources?.status !== undefined,
+          ...crdVersionNames(spec, v),
           storage: v.storage === true,
           served: v.served === true,
           deprecated: v.deprecated === true,
-          ...(v.deprecated === true
-            ? { deprecationWarning: v.deprecationWarning ?? `${spec.group}/${v.name} ${names.kind} is deprecated` }
-            : {}),
           printerColumns: v.additionalPrinterColumns ?? [],
           crdName: crd.metadata.name ?? `${names.plural}.${spec.group}`,
         };

@@ -107,6 +107,19 @@ const BFD_PROFILE_LINES = [
   /^(no )?(echo-mode|passive-mode|shutdown)$/,
 ];
 
+/**
+ * BFD profile options that FRR 8.4's bfdd has no `no` form for, each with the line that sets its default:
+ * removing one means setting the default (used by ./diff.ts and ./desired.ts).
+ */
+export const BFD_PROFILE_DEFAULTS: readonly (readonly [RegExp, string])[] = [
+  [/^receive-interval \d+$/, 'receive-interval 300'],
+  [/^transmit-interval \d+$/, 'transmit-interval 300'],
+  [/^detect-multiplier \d+$/, 'detect-multiplier 3'],
+  [/^echo receive-interval \d+$/, 'echo receive-interval 50'],
+  [/^echo transmit-interval \d+$/, 'echo transmit-interval 50'],
+  [/^echo-interval \d+$/, 'echo-interval 50'],
+];
+
 const LINES: Record<NodeKind, RegExp[]> = {
   root: ROOT_LINES,
   'router-bgp': ROUTER_LINES,

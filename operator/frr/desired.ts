@@ -15,7 +15,7 @@
 //   to a default needs the explicit default line. It is added only while the running profile holds
 //   another value; frr-reload otherwise "removes" the old value with a command that fails silently
 //   (it shortens `no receive-interval 100` down to a bare `profile` line and reports success).
-import { canonicalizeFRRText } from './configtree.js';
+import { BFD_PROFILE_DEFAULTS, canonicalizeFRRText } from './configtree.js';
 
 export interface FRRTuning {
   /** `bgp route-map delay-timer N` (FRR default 5 s; 0 breaks prefix-list-only updates, use >= 1) */
@@ -65,15 +65,6 @@ export function prepareDesired(desired: string, running: string, opts: PrepareOp
   return withBFDResets(canonicalizeFRRText(out.join('\n')), running);
 }
 
-/** Profile options that have no `no` form in bfdd 8.4, with their defaults. */
-const BFD_RESETTABLE: [RegExp, string][] = [
-  [/^receive-interval \d+$/, 'receive-interval 300'],
-  [/^transmit-interval \d+$/, 'transmit-interval 300'],
-  [/^detect-multiplier \d+$/, 'detect-multiplier 3'],
-  [/^echo receive-interval \d+$/, 'echo receive-interval 50'],
-  [/^echo transmit-interval \d+$/, 'echo transmit-interval 50'],
-  [/^echo-interval \d+$/, 'echo-interval 50'],
-];
 const optionName = (l: string): string => l.replace(/ \d+$/, '');
 
 interface ProfileLines {
@@ -112,7 +103,7 @@ function bfdProfiles(lines: string[]): Map<string, ProfileLines> {
       cur = null;
       return;
     }
-    if (BFD_RESETTABLE.some(([re]) => re.test(l)) || /^(no )?(echo-mode|passive-mode|shutdown|minimum-ttl)/.test(l)) {
+    if (BFD_PROFILE_DEFAULTS.some(([re]) => re.test(l)) || /^(no )?(echo-mode|passive-mode|shutdown|minimum-ttl)/.test(l)) {
       if (cur) cur.options.add(optionName(l));
       return;
     }
@@ -133,7 +124,7 @@ export function withBFDResets(desired: string, running: string): string {
     const r = runningProfiles.get(name);
     if (!r) continue;
     const add: string[] = [];
-    for (const [re, dflt] of BFD_RESETTABLE) {
+    for (const [re, dflt] of BFD_PROFILE_DEFAULTS) {
       const opt = optionName(dflt);
       if (r.options.has(opt) && !d.options.has(opt) && re.test(dflt)) add.push(`${d.indent}  ${dflt}`);
     }

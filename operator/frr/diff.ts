@@ -11,7 +11,7 @@
 // A line that holds one value (see replaceKey) is not removed when the desired config sets another
 // value for it: the new value replaces it in place. This matters for `neighbor P remote-as`, whose
 // removal would delete the whole neighbor.
-import { parseFRRConfig, replaceKey, type ConfigNode, type NodeKind } from './configtree.js';
+import { BFD_PROFILE_DEFAULTS, parseFRRConfig, replaceKey, type ConfigNode, type NodeKind } from './configtree.js';
 
 export { UnsupportedConfigError } from './configtree.js';
 
@@ -20,19 +20,9 @@ const PEER_DEFINITION = /^neighbor (\S+) (?:interface )?remote-as /;
 
 const negate = (line: string): string => (line.startsWith('no ') ? line.slice(3) : `no ${line}`);
 
-/** FRR 8.4's bfdd has no `no` form for these profile options: a removal sets the default value. */
-const BFD_DEFAULTS: [RegExp, string][] = [
-  [/^receive-interval \d+$/, 'receive-interval 300'],
-  [/^transmit-interval \d+$/, 'transmit-interval 300'],
-  [/^detect-multiplier \d+$/, 'detect-multiplier 3'],
-  [/^echo receive-interval \d+$/, 'echo receive-interval 50'],
-  [/^echo transmit-interval \d+$/, 'echo transmit-interval 50'],
-  [/^echo-interval \d+$/, 'echo-interval 50'],
-];
-
 /** The command that removes `line` from a context of `kind`. */
 function removal(kind: NodeKind, line: string): string {
-  if (kind === 'bfd-profile') for (const [re, dflt] of BFD_DEFAULTS) if (re.test(line)) return dflt;
+  if (kind === 'bfd-profile') for (const [re, dflt] of BFD_PROFILE_DEFAULTS) if (re.test(line)) return dflt;
   return negate(line);
 }
 const exitOf = (kind: NodeKind): string => (kind === 'af' ? 'exit-address-family' : 'exit');

@@ -332,14 +332,19 @@ export class FRRControl {
     return done(res);
   }
 
-  /** `frr-reload.py --reload --overwrite` of a prepared config. */
-  private reload(desired: string): Promise<RunResult> {
-    const args = [this.o.reloadScript, '--reload', '--overwrite', '--stdout'];
-    args.push('--bindir', this.o.bindir ?? dirname(this.o.vtyshPath));
+  /** The frr-reload.py command line for `modeArgs` (without the config file): the script, its mode, `--stdout` and where FRR lives. */
+  private reloadCommand(...modeArgs: string[]): string[] {
+    const args = [this.o.reloadScript, ...modeArgs, '--stdout', '--bindir', this.o.bindir ?? dirname(this.o.vtyshPath)];
     if (this.o.configDir) args.push('--confdir', this.o.configDir);
     const rundir = this.o.rundir ?? this.o.socketDir;
     if (rundir) args.push('--rundir', rundir);
     if (this.o.socketDir) args.push('--vty_socket', this.o.socketDir);
+    return args;
+  }
+
+  /** `frr-reload.py --reload --overwrite` of a prepared config. */
+  private reload(desired: string): Promise<RunResult> {
+    const args = this.reloadCommand('--reload', '--overwrite');
     return this.withFile('reload', desired, (f) => run([...args, f], { timeoutMs: this.o.timeoutMs * 10 }));
   }
 
@@ -350,11 +355,7 @@ export class FRRControl {
   async reloadTest(configText: string): Promise<{ ok: boolean; diff: string; output: string }> {
     const running = await this.rawRunningConfig();
     const desired = prepareDesired(configText, running, this.o.tuning ? { tuning: this.o.tuning } : {});
-    const args = [this.o.reloadScript, '--test', '--stdout', '--bindir', this.o.bindir ?? dirname(this.o.vtyshPath)];
-    if (this.o.configDir) args.push('--confdir', this.o.configDir);
-    const rundir = this.o.rundir ?? this.o.socketDir;
-    if (rundir) args.push('--rundir', rundir);
-    if (this.o.socketDir) args.push('--vty_socket', this.o.socketDir);
+    const args = this.reloadCommand('--test');
     const r = await this.withFile('test', desired, (f) => run([...args, f], { timeoutMs: this.o.timeoutMs * 10 }));
     return { ok: r.code === 0, diff: retract(r.stdout.trim()), output: retract(r.stderr.trim()) };
   }

@@ -8,6 +8,9 @@ const RECONCILE_BUCKETS = [
   4.0, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60,
 ];
 
+/** controller-runtime's workqueue latency buckets (10 ns to 1000 s), for both queue and work duration. */
+const WORKQUEUE_BUCKETS = exponentialBuckets(10e-9, 10, 12);
+
 export class RuntimeMetrics {
   readonly workqueueDepth: Gauge<'name'>;
   readonly workqueueAdds: Counter<'name'>;
@@ -30,14 +33,14 @@ export class RuntimeMetrics {
       name: 'workqueue_queue_duration_seconds',
       help: 'How long in seconds an item stays in workqueue before being requested',
       labelNames: ['name'],
-      buckets: exponentialBuckets(10e-9, 10, 12),
+      buckets: WORKQUEUE_BUCKETS,
       registers,
     });
     this.workqueueWorkDuration = new Histogram({
       name: 'workqueue_work_duration_seconds',
       help: 'How long in seconds processing an item from workqueue takes.',
       labelNames: ['name'],
-      buckets: exponentialBuckets(10e-9, 10, 12),
+      buckets: WORKQUEUE_BUCKETS,
       registers,
     });
     this.reconcileTotal = new Counter({

@@ -31,17 +31,22 @@ function newKeyPair(): { pub: forge.pki.rsa.PublicKey; priv: forge.pki.rsa.Priva
 
 const serial = (): string => '01' + randomBytes(15).toString('hex');
 
+/** An unsigned certificate for `pub` with a fresh serial, valid from a minute before `now` for `validDays` days. */
+function newCertificate(pub: forge.pki.rsa.PublicKey, now: Date, validDays: number): forge.pki.Certificate {
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = pub;
+  cert.serialNumber = serial();
+  cert.validity.notBefore = new Date(now.getTime() - 60_000);
+  cert.validity.notAfter = new Date(now.getTime() + validDays * 86_400_000);
+  return cert;
+}
+
 /** Creates a CA and a serving certificate signed by it. */
 export function createServingCertificates(opts: CertOptions): CertBundle {
   const now = opts.now ?? new Date();
-  const day = 86_400_000;
   const org = opts.organization ?? 'metalfrr';
   const ca = newKeyPair();
-  const caCert = forge.pki.createCertificate();
-  caCert.publicKey = ca.pub;
-  caCert.serialNumber = serial();
-  caCert.validity.notBefore = new Date(now.getTime() - 60_000);
-  caCert.validity.notAfter = new Date(now.getTime() + (opts.caValidDays ?? 3650) * day);
+  const caCert = newCertificate(ca.pub, now, opts.caValidDays ?? 3650);
   const caSubject = [
     { name: 'commonName', value: opts.caCommonName ?? 'metalfrr-ca' },
     { name: 'organizationName', value: org },
@@ -56,11 +61,7 @@ export function createServingCertificates(opts: CertOptions): CertBundle {
   caCert.sign(ca.priv, forge.md.sha256.create());
 
   const leaf = newKeyPair();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = leaf.pub;
-  cert.serialNumber = serial();
-  cert.validity.notBefore = new Date(now.getTime() - 60_000);
-  cert.validity.notAfter = new Date(now.getTime() + (opts.certValidDays ?? 365) * day);
+  const cert = newCertificate(leaf.pub, now, opts.certValidDays ?? 365);
   cert.setSubject([
     { name: 'commonName', value: opts.dnsNames[0] ?? 'localhost' },
     { name: 'organizationName', value: org },

@@ -61,6 +61,11 @@ export function goStringSlice(v: readonly string[] | undefined | null): string {
   return `[${(v ?? []).join(' ')}]`;
 }
 
+/** fmt's %#v of a []string: `[]string{"a", "b"}`. */
+export function goSyntaxStringSlice(v: readonly string[]): string {
+  return `[]string{${v.map(goQuote).join(', ')}}`;
+}
+
 /** fmt's %q of a []string: `["a" "b"]`. */
 export function goQuotedSlice(v: readonly string[] | undefined | null): string {
   return `[${(v ?? []).map(goQuote).join(' ')}]`;

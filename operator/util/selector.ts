@@ -1,5 +1,5 @@
 // Kubernetes label selectors (metav1.LabelSelector): validation with apimachinery's messages, and matching.
-import { goLess } from './gofmt.js';
+import { goLess, goQuote, goSyntaxStringSlice } from './gofmt.js';
 
 export interface LabelSelectorRequirement {
   key: string;
@@ -57,18 +57,15 @@ export function labelValueErrors(value: string): string[] {
   return errs;
 }
 
-const goQuote = (s: string): string => JSON.stringify(s);
-const goStringSlice = (v: string[]): string => `[]string{${v.map(goQuote).join(', ')}}`;
-
 function requirementError(key: string, op: string, values: string[]): string | null {
   const keyErrs = qualifiedNameErrors(key);
   if (keyErrs.length > 0) return `key: Invalid value: ${goQuote(key)}: ${keyErrs.join('; ')}`;
   if (op === 'In' || op === 'NotIn') {
     if (values.length === 0)
-      return `values: Invalid value: ${goStringSlice(values)}: for 'in', 'notin' operators, values set can't be empty`;
+      return `values: Invalid value: ${goSyntaxStringSlice(values)}: for 'in', 'notin' operators, values set can't be empty`;
   } else if (op === 'Exists' || op === 'DoesNotExist') {
     if (values.length !== 0)
-      return `values: Invalid value: ${goStringSlice(values)}: values set must be empty for exists and does not exist`;
+      return `values: Invalid value: ${goSyntaxStringSlice(values)}: values set must be empty for exists and does not exist`;
   }
   for (let i = 0; i < values.length; i++) {
     const errs = labelValueErrors(values[i]!);

@@ -537,6 +537,11 @@ function selectNodes(nodes: Node[], sels: LabelSelector[]): string[] {
 
 /** Deep equality of parsed peers (upstream reflect.DeepEqual on the parsed Peer). */
 function samePeer(a: Peer, b: Peer): boolean {
+  return canonicalEqual(a, b);
+}
+
+/** Structural equality of parsed values: object keys in any order (undefined ones absent), Maps by their entries in order. */
+function canonicalEqual(a: unknown, b: unknown): boolean {
   return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
 
@@ -781,7 +786,7 @@ function sameL2(a: L2AdvertisementConfig, b: L2AdvertisementConfig): boolean {
   const ia = [...new Set(a.interfaces)].sort(goLess);
   const ib = [...new Set(b.interfaces)].sort(goLess);
   if (JSON.stringify(ia) !== JSON.stringify(ib)) return false;
-  return JSON.stringify(canonical(a.serviceSelectors)) === JSON.stringify(canonical(b.serviceSelectors));
+  return canonicalEqual(a.serviceSelectors, b.serviceSelectors);
 }
 
 function l2FromCR(ctx: Ctx, ad: L2Advertisement): L2AdvertisementConfig | { error: string; tag?: string } {
@@ -869,16 +874,12 @@ function parseL2Advertisements(ctx: Ctx, list: L2Advertisement[], rawPools: IPAd
 // ---------------------------------------------------------------------------------------------------
 // BGP advertisements (rules F1-F9)
 
-function deepEqual(a: unknown, b: unknown): boolean {
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
-}
-
 /** Rule F8: returns the indices (in list order) of advertisements equal to an earlier one. */
 function duplicateBGPAdvertisements(ctx: Ctx, ads: BGPAdvertisement[]): Set<number> {
   const dups = new Set<number>();
   for (let i = 0; i < ads.length; i++) {
     for (let j = i + 1; j < ads.length; j++) {
-      if (dups.has(j) || !deepEqual(ads[i], ads[j])) continue;
+      if (dups.has(j) || !canonicalEqual(ads[i], ads[j])) continue;
       dups.add(j);
       ctx.c.add({
         kind: 'BGPAdvertisement',
