@@ -8,6 +8,7 @@ import { WEBHOOK_USAGE, parseWebhookArgs, runWebhook } from './webhook.js';
 import { DEMO_USAGE, runDemo } from './demo.js';
 import { FRR_AGENT_USAGE, parseFRRAgentArgs, runFRRAgent } from './frr-agent.js';
 import { RENDER_USAGE, parseRenderArgs, runRender } from './render.js';
+import { SPEAKER_USAGE, parseSpeakerArgs, runSpeaker } from './speaker.js';
 
 const USAGE = `usage: metalfrr <command> [options]
 
@@ -19,6 +20,7 @@ offline commands (no cluster needed):
 roles:
   webhook    serve the validating admission webhooks over HTTPS
   frr-agent  the per-node frr-k8s daemon: FRRConfigurations -> frr.conf -> FRR
+  speaker    the per-node MetalLB BGP speaker: Services -> FRRConfiguration metallb-<node>
 
 Run "metalfrr <command> --help" for a command's options.`;
 
@@ -83,6 +85,20 @@ const COMMANDS: Record<string, Command> = {
       'status-interval-ms': { type: 'string' },
     },
     run: (v, p, io) => runFRRAgent(parseFRRAgentArgs(v, p), io),
+  },
+  speaker: {
+    usage: SPEAKER_USAGE,
+    options: {
+      node: { type: 'string' },
+      namespace: { type: 'string', short: 'n' },
+      'frrk8s-namespace': { type: 'string' },
+      kubeconfig: { type: 'string' },
+      'lb-class': { type: 'string' },
+      'ignore-exclude-lb': { type: 'boolean' },
+      'frrk8s-secret-passthrough': { type: 'boolean' },
+      'health-port': { type: 'string' },
+    },
+    run: (v, p, io) => runSpeaker(parseSpeakerArgs(v, p), io),
   },
   demo: {
     usage: DEMO_USAGE,
