@@ -261,3 +261,22 @@ test('zero sessions still give an object with an empty router list', () => {
   assert.deepEqual(o.spec!.bgp, { routers: [], bfdProfiles: [] });
   convertsAndRenders(o);
 });
+
+test('neighbors inside a router are ordered by upstream neighbor key <asn>@<host:port>@<vrf>', () => {
+  const { config, nodes } = cfg(
+    node('node1'),
+    pool('p1', { addresses: ['192.168.10.0/24'] }),
+    peer('p5', peerSpec({ peerAddress: '172.18.0.5' })),
+    peer('p50', peerSpec({ peerAddress: '172.18.0.50' })),
+    peer('dyn', peerSpec({ peerAddress: '172.18.0.1', peerASN: undefined, dynamicASN: 'external' })),
+  );
+  const o = buildFRRConfiguration('node1', config, [], [], nodes, OPTS);
+  // "172.18.0.50:179" sorts before "172.18.0.5:179" (':' > '0'); numeric ASNs before "external"
+  assert.deepEqual(
+    nb(o, 0) && routers(o)[0]!.neighbors!.map((n) => n.address),
+    ['172.18.0.50', '172.18.0.5', '172.18.0.1'],
+  );
+  assert.equal(nb(o, 2).dynamicASN, 'external');
+  assert.equal(nb(o, 2).asn, undefined);
+  convertsAndRenders(o);
+});

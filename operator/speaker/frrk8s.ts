@@ -26,8 +26,13 @@ export function sessionKey(p: Peer): string {
   return p.vrf ? `${base}/${p.vrf}` : base;
 }
 
-const routerKey = (p: Peer): string => `${p.myASN}@${p.routerID}@${p.vrf}`;
-const neighborKey = (p: Peer): string => `${p.dynamicASN || p.asn}@${p.address || p.iface}@${p.vrf}`;
+/** Upstream router key `<myASN>@<routerID>@<vrf>` (a missing router ID prints as Go's nil IP, "<nil>"). */
+const routerKey = (p: Peer): string => `${p.myASN}@${p.routerID || '<nil>'}@${p.vrf}`;
+/** Upstream neighbor key `<asn|dynamic>@<host:port or interface>@<vrf>`: the neighbor order inside a router. */
+export function neighborKey(p: Peer): string {
+  const target = p.address ? (p.address.includes(':') ? `[${p.address}]:${p.port || 179}` : `${p.address}:${p.port || 179}`) : p.iface;
+  return `${p.dynamicASN || p.asn}@${target}@${p.vrf}`;
+}
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const sortedUnique = (xs: Iterable<string>): string[] => [...new Set(xs)].sort(cmp);
 
@@ -47,7 +52,8 @@ export function sessionsForNode(config: Config, nodeLabels: Record<string, strin
   return [...config.peers.values()].filter((p) => selectsNode(p, nodeLabels)).sort((a, b) => cmp(sessionKey(a), sessionKey(b)));
 }
 
-function neighborFor(p: Peer, ads: Advertisement[], opts: BuildOptions): Neighbor {
+/** A neighbor advertising `mine` (already filtered for the session). */
+function neighborFor(p: Peer, mine: Advertisement[], opts: BuildOptions): Neighbor {
   const n: Neighbor = {};
   if (p.dynamicASN) n.dynamicASN = p.dynamicASN;
   else n.asn = p.asn;
@@ -71,7 +77,6 @@ function neighborFor(p: Peer, ads: Advertisement[], opts: BuildOptions): Neighbo
   if (p.ebgpMultiHop) n.ebgpMultiHop = true;
   if (p.dualStackAddressFamily) n.dualStackAddressFamily = true;
   if (p.disableMP) n.disableMP = true;
-  const mine = advertisementsForPeer(p, ads);
   const localPrefs = new Map<number, Set<string>>();
   const communities = new Map<string, Set<string>>();
   for (const a of mine) {
@@ -111,30 +116,34 @@ function bfdProfiles(config: Config): FRRBFDProfile[] {
 
 /** The `metallb-<node>` FRRConfiguration for a node's sessions and advertisements. */
 export function frrConfigurationFor(nodeName: string, nodeLabels: Record<string, string>, config: Config, ads: readonly Advertisement[], opts: BuildOptions): FRRConfiguration {
-  const routers = new Map<string, { router: Router; neighborKeys: Set<string>; prefixes: Set<string> }>();
+  // routers by router key; inside, sessions by neighbor key (sessions sharing a neighbor key are one
+  // neighbor advertising the union of their prefixes, with the parameters of the first by session key)
+  const routers = new Map<string, { first: Peer; neighbors: Map<string, Peer[]> }>();
   for (const p of sessionsForNode(config, nodeLabels)) {
     const rk = routerKey(p);
-    let r = routers.get(rk);
-    if (!r) {
-      const router: Router = { asn: p.myASN };
-      if (p.routerID) router.id = p.routerID;
-      if (p.vrf) router.vrf = p.vrf;
-      router.neighbors = [];
-      r = { router, neighborKeys: new Set(), prefixes: new Set() };
-      routers.set(rk, r);
-    }
+    if (!routers.has(rk)) routers.set(rk, { first: p, neighbors: new Map() });
+    const r = routers.get(rk)!;
     const nk = neighborKey(p);
-    if (r.neighborKeys.has(nk)) continue; // same neighbor twice (first session key wins); frr-k8s would reject the duplicate
-    r.neighborKeys.add(nk);
-    const n = neighborFor(p, [...ads], opts);
-    for (const pre of n.toAdvertise?.allowed?.prefixes ?? []) r.prefixes.add(pre);
-    r.router.neighbors!.push(n);
+    if (!r.neighbors.has(nk)) r.neighbors.set(nk, []);
+    r.neighbors.get(nk)!.push(p);
   }
-  const routerList = [...routers.entries()]
+  const routerList: Router[] = [...routers.entries()]
     .sort((a, b) => cmp(a[0], b[0]))
     .map(([, r]) => {
-      const { neighbors, ...rest } = r.router;
-      return { ...rest, ...(r.prefixes.size > 0 ? { prefixes: sortedUnique(r.prefixes) } : {}), neighbors: neighbors ?? [] };
+      const router: Router = { asn: r.first.myASN };
+      if (r.first.routerID) router.id = r.first.routerID;
+      if (r.first.vrf) router.vrf = r.first.vrf;
+      const prefixes = new Set<string>();
+      const neighbors = [...r.neighbors.entries()]
+        .sort((a, b) => cmp(a[0], b[0]))
+        .map(([, peers]) => {
+          const mine = peers.flatMap((p) => advertisementsForPeer(p, ads));
+          for (const a of mine) prefixes.add(a.prefix);
+          return neighborFor(peers[0]!, mine, opts);
+        });
+      if (prefixes.size > 0) router.prefixes = sortedUnique(prefixes);
+      router.neighbors = neighbors;
+      return router;
     });
   return {
     apiVersion: FRRK8S_V1BETA1,
