@@ -100,6 +100,20 @@ test('a LoadBalancer service with an ingress IP in an advertised pool: metallb-n
   await eventually(() => (api.get('metallb.io/v1beta1', 'ConfigurationState', 'speaker-node1', NS) as { status?: { result?: string } } | undefined)?.status?.result === 'Valid', 'ConfigurationState Valid');
 });
 
+test('metallb-node1 is written only when its spec changes, and re-created when deleted', async () => {
+  const rv = frrConfig()!.metadata.resourceVersion;
+  const before = speaker.completed;
+  const slice = await client.get<KubeObject>(objectPath('discovery.k8s.io/v1', 'endpointslices', 'default', 'web-abc'));
+  await client.replace(objectPath('discovery.k8s.io/v1', 'endpointslices', 'default', 'web-abc'), {
+    ...slice,
+    endpoints: [...(slice.endpoints as unknown[]), { addresses: ['10.244.2.9'], nodeName: 'node2', conditions: { ready: true } }],
+  });
+  await eventually(() => speaker.completed > before, 'a reconcile after the EndpointSlice change');
+  assert.equal(frrConfig()!.metadata.resourceVersion, rv);
+  await client.delete(objectPath('frrk8s.metallb.io/v1beta1', 'frrconfigurations', FRR_NS, 'metallb-node1'));
+  await eventually(() => routerPrefixes().includes('192.168.10.7/32') && frrConfig()!.metadata.resourceVersion !== rv, 're-created');
+});
+
 test('Local policy without a local endpoint is not announced; with one it is', async () => {
   await service('local', '192.168.10.8', 'Local');
   await endpoints('local', 'node2');

@@ -82,6 +82,8 @@ export class Speaker {
   private announced = new Map<string, string>();
   /** the latest state (for tests and diagnostics) */
   state: SpeakerState | undefined;
+  /** reconciles finished without error (for tests) */
+  completed = 0;
 
   constructor(
     private readonly mgr: Manager,
@@ -141,6 +143,7 @@ export class Speaker {
     this.metrics.updates.inc();
     try {
       await this.reconcileInner();
+      this.completed++;
     } catch (e) {
       this.metrics.errors.inc();
       throw e;
@@ -164,7 +167,11 @@ export class Speaker {
       this.metrics.stale.set(1);
       this.log.warn('configuration rejected; the last good one stays in use', { error: msg });
       await this.writeConfigurationState(msg);
-      if (!this.config) return;
+      if (!this.config) {
+        // like upstream: no desired configuration yet, so an existing metallb-<node> (from a previous run) goes
+        await this.deleteFRRConfiguration();
+        return;
+      }
     }
     const st = speakerState(this.opts.node, this.config, this.inf.services.list(), this.inf.slices.list(), this.inf.nodes.list(), {
       namespace: this.frrNamespace,
@@ -190,6 +197,14 @@ export class Speaker {
     const out = await applyObject(this.client, desired, this.fieldManager);
     this.applied = { spec, resourceVersion: out.metadata.resourceVersion };
     this.log.info('FRRConfiguration applied', { name: desired.metadata.name, routers: desired.spec?.bgp?.routers?.length ?? 0 });
+  }
+
+  private async deleteFRRConfiguration(): Promise<void> {
+    const name = frrConfigurationName(this.opts.node);
+    if (!this.inf.frr.get(this.frrNamespace, name)) return;
+    await this.client.delete(objectPath(KINDS.FRRConfiguration.apiVersion, KINDS.FRRConfiguration.plural, this.frrNamespace, name)).catch(() => undefined);
+    this.applied = undefined;
+    this.log.info('no valid configuration yet: FRRConfiguration deleted', { name });
   }
 
   private async syncStatuses(desired: ServiceBGPStatusDesired[]): Promise<void> {
