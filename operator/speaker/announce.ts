@@ -65,10 +65,22 @@ export function slicesOf(svc: ServiceObject, slices: readonly EndpointSliceObjec
   return slices.filter((s) => s.metadata.namespace === svc.metadata.namespace && s.metadata.labels?.[LABEL_SERVICE_NAME] === svc.metadata.name);
 }
 
+/**
+ * Upstream hasHealthyEndpoint: per address (endpoints on `node` only, when given), an address is healthy when
+ * some endpoint carrying it can serve and none carrying it cannot.
+ */
 function hasUsableEndpoint(slices: readonly EndpointSliceObject[], node?: string): boolean {
-  return slices.some((s) =>
-    (s.endpoints ?? []).some((ep) => endpointUsable(ep) && (ep.addresses ?? []).length > 0 && (node === undefined || ep.nodeName === node)),
-  );
+  const ready = new Map<string, boolean>();
+  for (const s of slices)
+    for (const ep of s.endpoints ?? []) {
+      if (node !== undefined && ep.nodeName !== node) continue;
+      const ok = endpointUsable(ep);
+      for (const addr of ep.addresses ?? []) {
+        if (!ok) ready.set(addr, false);
+        else if (!ready.has(addr)) ready.set(addr, true);
+      }
+    }
+  return [...ready.values()].some((v) => v);
 }
 
 export interface NodeView {

@@ -95,6 +95,9 @@ test('Local policy: only nodes with a usable local endpoint announce', () => {
   assert.equal(bgpShouldAnnounce(services[0]!, p1, nodeView('node1', nodes[0]), [eps('s1', [{ node: 'node1', ready: false, serving: true }])]), '');
   assert.equal(bgpShouldAnnounce(services[0]!, p1, nodeView('node1', nodes[0]), [eps('s1', [{ node: 'node1', ready: false }])]), 'noLocalEndpoints');
   assert.equal(bgpShouldAnnounce(services[0]!, p1, nodeView('node1', nodes[0]), [eps('s1', [{ node: 'node1', addresses: [] }])]), 'noLocalEndpoints');
+  // an address some endpoint reports as not serving is not healthy, whatever the others say
+  const mixed = [eps('s1', [{ node: 'node1', ready: true }]), { ...eps('s1', [{ node: 'node1', ready: false }]), metadata: { name: 's1-y', namespace: 'default', labels: { 'kubernetes.io/service-name': 's1' } } }];
+  assert.equal(bgpShouldAnnounce(services[0]!, p1, nodeView('node1', nodes[0]), mixed), 'noLocalEndpoints');
   const o = buildFRRConfiguration('node1', config, services, slices, nodes, OPTS);
   assert.equal(routers(o)[0]!.prefixes, undefined);
   assert.deepEqual(nb(o).toAdvertise, { allowed: { prefixes: [] } });

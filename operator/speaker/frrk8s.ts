@@ -165,15 +165,31 @@ export interface ServiceBGPStatusDesired {
   peers: string[];
 }
 
-/** Per announced service: the peers of this node receiving ≥1 of its prefixes (services with none are left out). */
+/**
+ * Per announced service: the peers of this node receiving ≥1 of its prefixes (upstream maps prefixes back to
+ * every announced service using them, so services sharing a prefix share its peers). Services with no peer
+ * are left out.
+ */
 export function serviceBGPStatuses(nodeName: string, sessions: readonly Peer[], announcement: NodeAnnouncement): ServiceBGPStatusDesired[] {
+  const byPrefix = new Map<string, Set<string>>();
+  for (const d of announcement.decisions)
+    for (const a of d.advertisements) {
+      if (!byPrefix.has(a.prefix)) byPrefix.set(a.prefix, new Set());
+      byPrefix.get(a.prefix)!.add(d.service);
+    }
+  const peersOf = new Map<string, Set<string>>();
+  for (const p of sessions)
+    for (const a of advertisementsForPeer(p, announcement.advertisements))
+      for (const svc of byPrefix.get(a.prefix) ?? []) {
+        if (!peersOf.has(svc)) peersOf.set(svc, new Set());
+        peersOf.get(svc)!.add(p.name);
+      }
   const out: ServiceBGPStatusDesired[] = [];
   for (const d of announcement.decisions) {
-    if (d.reason !== '') continue;
-    const peers = sortedUnique(sessions.filter((p) => advertisementsForPeer(p, d.advertisements).length > 0).map((p) => p.name));
-    if (peers.length === 0) continue;
+    const peers = peersOf.get(d.service);
+    if (d.reason !== '' || !peers || peers.size === 0) continue;
     const slash = d.service.indexOf('/');
-    out.push({ node: nodeName, serviceNamespace: d.service.slice(0, slash), serviceName: d.service.slice(slash + 1), peers });
+    out.push({ node: nodeName, serviceNamespace: d.service.slice(0, slash), serviceName: d.service.slice(slash + 1), peers: sortedUnique(peers) });
   }
   return out;
 }
