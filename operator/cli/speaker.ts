@@ -1,7 +1,8 @@
 // `metalfrr speaker --node NAME`: the MetalLB BGP speaker (frr-k8s mode) on the controller runtime.
 import { DEFAULT_METALLB_NAMESPACE } from '../api/constants.js';
 import { createLogger } from '../util/log.js';
-import { KubeClient, loadKubeConfig } from '../runtime/client.js';
+import { KubeClient, loadKubeConfig, objectPath } from '../runtime/client.js';
+import type { KubeObject, OwnerReference } from '../api/meta.js';
 import { Manager } from '../runtime/manager.js';
 import { Speaker } from '../controllers/speaker.js';
 import { UsageError, type CommandIO } from './io.js';
@@ -14,7 +15,8 @@ The MetalLB BGP speaker of node NAME in frr-k8s mode: watches Services, Endpoint
 MetalLB configuration (BGPPeers, BGPAdvertisements, IPAddressPools, Communities, BFDProfiles, Secrets of
 --namespace) and writes the FRRConfiguration metallb-NAME in --frrk8s-namespace (env FRRK8S_NAMESPACE,
 default: --namespace), one ServiceBGPStatus per advertised service and ConfigurationState speaker-NAME.
-Serves /healthz, /readyz and /metrics (metallb_* metrics) on --health-port.`;
+Serves /healthz, /readyz and /metrics (metallb_* metrics) on --health-port. With env POD_NAME (the
+speaker pod in --namespace), ServiceBGPStatus and ConfigurationState objects are owned by that pod.`;
 
 export interface SpeakerArgs {
   node: string;
@@ -25,6 +27,7 @@ export interface SpeakerArgs {
   ignoreExcludeLB: boolean;
   secretPassthrough: boolean;
   healthPort: number;
+  podName?: string;
 }
 
 export function parseSpeakerArgs(v: Record<string, unknown>, positionals: string[], env: NodeJS.ProcessEnv = process.env): SpeakerArgs {
@@ -44,6 +47,7 @@ export function parseSpeakerArgs(v: Record<string, unknown>, positionals: string
     ignoreExcludeLB: v['ignore-exclude-lb'] === true,
     secretPassthrough: v['frrk8s-secret-passthrough'] === true,
     healthPort,
+    ...(env.POD_NAME ? { podName: env.POD_NAME } : {}),
   };
 }
 
@@ -51,7 +55,17 @@ export async function runSpeaker(a: SpeakerArgs, _io: CommandIO): Promise<number
   const log = createLogger('speaker', { base: { node: a.node } });
   const client = new KubeClient(loadKubeConfig(a.kubeconfig));
   const mgr = new Manager({ client, name: 'metallb-speaker', logger: log, healthPort: a.healthPort, healthHost: '0.0.0.0' });
+  let owner: OwnerReference | undefined;
+  if (a.podName) {
+    try {
+      const pod = await client.get<KubeObject>(objectPath('v1', 'pods', a.namespace, a.podName));
+      owner = { apiVersion: 'v1', kind: 'Pod', name: a.podName, uid: pod.metadata.uid! };
+    } catch (e) {
+      log.warn('cannot read the speaker pod; status objects will have no owner', { pod: a.podName, error: (e as Error).message });
+    }
+  }
   new Speaker(mgr, client, {
+    owner,
     node: a.node,
     namespace: a.namespace,
     frrk8sNamespace: a.frrk8sNamespace,

@@ -6,7 +6,7 @@
 //
 // Every event maps to one workqueue key (the node), so bursts coalesce.
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { KubeObject, Node, Secret } from '../api/meta.js';
+import type { KubeObject, Node, OwnerReference, Secret } from '../api/meta.js';
 import type { FRRConfiguration } from '../api/frrk8s.js';
 import type { ServiceBGPStatus } from '../api/metallb.js';
 import {
@@ -39,6 +39,8 @@ export interface SpeakerOptions {
   ignoreExcludeLB?: boolean;
   secretPassthrough?: boolean;
   fieldManager?: string;
+  /** owner of ServiceBGPStatus and ConfigurationState objects (upstream: the speaker pod) */
+  owner?: OwnerReference;
 }
 
 const SERVICE_BGP_STATUS = { apiVersion: METALLB_V1BETA1, kind: 'ServiceBGPStatus', plural: 'servicebgpstatuses', namespaced: true } as const;
@@ -234,6 +236,7 @@ export class Speaker {
         metadata: {
           generateName: 'bgp-',
           namespace: ns,
+          ...(this.opts.owner ? { ownerReferences: [this.opts.owner] } : {}),
           labels: { [LABEL_METALLB_NODE]: d.node, [LABEL_METALLB_SERVICE_NAME]: d.serviceName, [LABEL_METALLB_SERVICE_NAMESPACE]: d.serviceNamespace },
         },
       });
@@ -266,7 +269,12 @@ export class Speaker {
     const base: KubeObject = {
       apiVersion: METALLB_V1BETA1,
       kind: 'ConfigurationState',
-      metadata: { name, namespace: ns, labels: { 'metallb.io/component-type': 'speaker', 'metallb.io/node-name': this.opts.node } },
+      metadata: {
+        name,
+        namespace: ns,
+        labels: { 'metallb.io/component-type': 'speaker', 'metallb.io/node-name': this.opts.node },
+        ...(this.opts.owner ? { ownerReferences: [this.opts.owner] } : {}),
+      },
     };
     const condition = {
       type: 'configReconcilerValid',
