@@ -75,7 +75,6 @@ test('Cluster policy: every eligible node announces; exact FRRConfiguration shap
             neighbors: [{ asn: 64501, address: '172.18.0.5', port: 179, holdTime: '1m30s', keepaliveTime: '30s', toAdvertise: { allowed: { prefixes: ['192.168.10.1/32'] } } }],
           },
         ],
-        bfdProfiles: [],
       },
     },
   });
@@ -261,7 +260,7 @@ test('passwords: secret resolved to plaintext unless passthrough / same namespac
 test('zero sessions still give an object with an empty router list', () => {
   const { config, nodes } = cfg(node('node1'), pool('p1', { addresses: ['192.168.10.0/24'] }));
   const o = buildFRRConfiguration('node1', config, [svc('s1', ['192.168.10.1'])], [], nodes, OPTS);
-  assert.deepEqual(o.spec!.bgp, { routers: [], bfdProfiles: [] });
+  assert.deepEqual(o.spec!.bgp, { routers: [] });
   convertsAndRenders(o);
 });
 

@@ -151,7 +151,8 @@ export function frrConfigurationFor(nodeName: string, nodeLabels: Record<string,
     metadata: { name: frrConfigurationName(nodeName), namespace: opts.namespace },
     spec: {
       nodeSelector: { matchLabels: { [LABEL_HOSTNAME]: nodeName } },
-      bgp: { routers: routerList, bfdProfiles: bfdProfiles(config) },
+      // like upstream's JSON (omitempty): bfdProfiles only when there are some; routers always
+      bgp: { routers: routerList, ...(config.bfdProfiles.size > 0 ? { bfdProfiles: bfdProfiles(config) } : {}) },
     },
   };
 }
