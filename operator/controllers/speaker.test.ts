@@ -147,6 +147,23 @@ test('an invalid configuration keeps the last good one and is reported', async (
   await eventually(async () => /metallb_k8s_client_config_stale_bool 0/.test(await mgr.registry.metrics()), 'config valid again');
 });
 
+test('a password Secret in the MetalLB namespace is resolved into the neighbor (frr-k8s in another namespace)', async () => {
+  await mk(collectionPath('v1', 'secrets', NS), {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'bgp-pw', namespace: NS },
+    type: 'kubernetes.io/basic-auth',
+    data: { password: Buffer.from('s3cret').toString('base64') },
+  });
+  await mlb('BGPPeer', 'bgppeers', 'peer-pw', { myASN: 64500, peerASN: 64520, peerAddress: '172.18.0.20', passwordSecret: { name: 'bgp-pw', namespace: NS } }, 'v1beta2');
+  await eventually(() => neighbors().some((n) => n.address === '172.18.0.20'), 'peer-pw neighbor');
+  const n = neighbors().find((x) => x.address === '172.18.0.20')!;
+  assert.equal(n.password, 's3cret');
+  assert.equal(n.passwordSecret?.name, undefined);
+  await client.delete(objectPath('metallb.io/v1beta2', 'bgppeers', NS, 'peer-pw'));
+  await eventually(() => !neighbors().some((x) => x.address === '172.18.0.20'), 'peer-pw removed');
+});
+
 test('deleting the service removes its prefix and its ServiceBGPStatus', async () => {
   await client.delete(objectPath('v1', 'services', 'default', 'web'));
   await eventually(() => !routerPrefixes().includes('192.168.10.7/32'), 'prefix withdrawn');

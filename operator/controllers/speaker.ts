@@ -122,6 +122,10 @@ export class Speaker {
     mgr.addReadyCheck('speaker-config-loaded', () => this.config !== undefined || 'no valid configuration loaded yet');
   }
 
+  private passthrough(): boolean {
+    return (this.opts.secretPassthrough ?? false) || this.frrNamespace === this.opts.namespace;
+  }
+
   private nodeLabels(): Record<string, string> {
     return this.inf.nodes.get(undefined, this.opts.node)?.metadata.labels ?? { [LABEL_HOSTNAME]: this.opts.node };
   }
@@ -156,7 +160,8 @@ export class Speaker {
     const parsed = parseConfig(this.resources(), {
       backend: 'frr-k8s',
       namespace: this.opts.namespace,
-      frrk8sSecretPassthrough: this.opts.secretPassthrough ?? false,
+      // frr-k8s in the MetalLB namespace reads the Secret itself: passthrough, nothing to resolve here
+      frrk8sSecretPassthrough: this.passthrough(),
     });
     if (parsed.config) {
       this.config = parsed.config;
@@ -177,8 +182,7 @@ export class Speaker {
     }
     const st = speakerState(this.opts.node, this.config, this.inf.services.list(), this.inf.slices.list(), this.inf.nodes.list(), {
       namespace: this.frrNamespace,
-      secretPassthrough: this.opts.secretPassthrough,
-      frrk8sInMetalLBNamespace: this.frrNamespace === this.opts.namespace,
+      secretPassthrough: this.passthrough(),
       lbClass: this.opts.lbClass,
       ignoreExcludeLB: this.opts.ignoreExcludeLB,
     });
