@@ -1,4 +1,4 @@
-// metalfrr command line: offline commands (validate, render, demo) and server roles (webhook).
+// metalfrr command line: offline commands (validate, render, demo, lab) and server roles (webhook, frr-agent, speaker).
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { projectPath } from '../util/paths.js';
@@ -9,6 +9,7 @@ import { DEMO_USAGE, runDemo } from './demo.js';
 import { FRR_AGENT_USAGE, parseFRRAgentArgs, runFRRAgent } from './frr-agent.js';
 import { LAB_USAGE, runLab } from './lab.js';
 import { RENDER_USAGE, parseRenderArgs, runRender } from './render.js';
+import { SPEAKER_USAGE, parseSpeakerArgs, runSpeaker } from './speaker.js';
 
 const USAGE = `usage: metalfrr <command> [options]
 
@@ -21,6 +22,7 @@ offline commands (no cluster needed):
 roles:
   webhook    serve the validating admission webhooks over HTTPS
   frr-agent  the per-node frr-k8s daemon: FRRConfigurations -> frr.conf -> FRR
+  speaker    the per-node MetalLB BGP speaker: Services -> FRRConfiguration metallb-<node>
 
 Run "metalfrr <command> --help" for a command's options.`;
 
@@ -92,6 +94,20 @@ const COMMANDS: Record<string, Command> = {
     usage: LAB_USAGE,
     options: { 'state-dir': { type: 'string' } },
     run: (v, p, io) => runLab(v, p, io),
+  },
+  speaker: {
+    usage: SPEAKER_USAGE,
+    options: {
+      node: { type: 'string' },
+      namespace: { type: 'string', short: 'n' },
+      'frrk8s-namespace': { type: 'string' },
+      kubeconfig: { type: 'string' },
+      'lb-class': { type: 'string' },
+      'ignore-exclude-lb': { type: 'boolean' },
+      'frrk8s-secret-passthrough': { type: 'boolean' },
+      'health-port': { type: 'string' },
+    },
+    run: (v, p, io) => runSpeaker(parseSpeakerArgs(v, p), io),
   },
   demo: {
     usage: DEMO_USAGE,

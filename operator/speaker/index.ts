@@ -1,0 +1,4 @@
+// The speaker's pure logic: which services a node announces over BGP and the FRRConfiguration it writes.
+export * from './types.js';
+export * from './announce.js';
+export * from './frrk8s.js';
