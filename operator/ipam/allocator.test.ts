@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseConfig, type Config } from '../config/metallb/parse.js';
-import { namespace, NS, pool, resources } from '../config/metallb/testutil.js';
+import { namespace, pool } from '../config/metallb/testutil.js';
 import type { KubeObject } from '../api/meta.js';
+import { config } from './testutil.js';
 import { Allocator, MAX_INT64, poolCapacity, type ServiceInfo } from './allocator.js';
 
-export function config(...objs: KubeObject[]): Config {
-  const r = parseConfig(resources(...objs), { backend: 'none', namespace: NS });
-  assert.deepEqual(r.errors, []);
-  return r.config!;
-}
 
 const svc = (o: Partial<ServiceInfo> = {}): ServiceInfo => ({
   namespace: 'default',
