@@ -7,6 +7,7 @@ import { VALIDATE_USAGE, parseValidateArgs, runValidate } from './validate.js';
 import { WEBHOOK_USAGE, parseWebhookArgs, runWebhook } from './webhook.js';
 import { DEMO_USAGE, runDemo } from './demo.js';
 import { FRR_AGENT_USAGE, parseFRRAgentArgs, runFRRAgent } from './frr-agent.js';
+import { CONTROLLER_USAGE, parseControllerArgs, runController } from './controller.js';
 import { RENDER_USAGE, parseRenderArgs, runRender } from './render.js';
 
 const USAGE = `usage: metalfrr <command> [options]
@@ -19,6 +20,7 @@ offline commands (no cluster needed):
 roles:
   webhook    serve the validating admission webhooks over HTTPS
   frr-agent  the per-node frr-k8s daemon: FRRConfigurations -> frr.conf -> FRR
+  controller MetalLB's controller: IPs from IPAddressPools for LoadBalancer Services
 
 Run "metalfrr <command> --help" for a command's options.`;
 
@@ -83,6 +85,17 @@ const COMMANDS: Record<string, Command> = {
       'status-interval-ms': { type: 'string' },
     },
     run: (v, p, io) => runFRRAgent(parseFRRAgentArgs(v, p), io),
+  },
+  controller: {
+    usage: CONTROLLER_USAGE,
+    options: {
+      namespace: { type: 'string', short: 'n' },
+      kubeconfig: { type: 'string' },
+      'lb-class': { type: 'string' },
+      'health-port': { type: 'string' },
+      'leader-elect': { type: 'boolean' },
+    },
+    run: (v, p, io) => runController(parseControllerArgs(v, p), io),
   },
   demo: {
     usage: DEMO_USAGE,

@@ -228,8 +228,6 @@ export function convergeService(alloc: Allocator, svc: ServiceLike): ConvergeRes
       alloc.unassign(key);
       lbIPs = [];
     }
-  } else {
-    alloc.unassign(key);
   }
 
   if (lbIPs.length === 1 && isPreferDualStack(svc) && family === 'dual') {
