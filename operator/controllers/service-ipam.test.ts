@@ -131,14 +131,36 @@ test('a controller restart keeps every address', async () => {
   assert.equal(ipam.allocator.services().length, names.length);
 });
 
+test('an invalid pool set keeps the last good pools (stale metric)', async () => {
+  const before = ingress('web');
+  await createPool('overlap', { addresses: ['192.168.10.2/31'] });
+  await eventually(async () => /metallb_k8s_client_config_stale_bool 1/.test(await mgr.registry.metrics()), 'stale');
+  assert.deepEqual(ingress('web'), before);
+  await client.delete(objectPath('metallb.io/v1beta1', 'ipaddresspools', NS, 'overlap'));
+  await eventually(async () => /metallb_k8s_client_config_stale_bool 0/.test(await mgr.registry.metrics()), 'not stale');
+});
+
+test('a sharing key change on a shared IP: the changed service loses it, gets it back when the keys match again', async () => {
+  await client.mergePatch(objectPath('v1', 'services', 'default', 'dns-tcp'), { metadata: { annotations: { 'metallb.io/allow-shared-ip': 'other' } } });
+  await eventually(() => ingress('dns-tcp').length === 0, 'dns-tcp loses the shared IP');
+  const want = `current IP for "default/dns-tcp" not allowed by config, will attempt for new IP assignment: can't change sharing key for "default/dns-tcp", address also in use by default/dns-udp`;
+  await eventually(() => events('dns-tcp').some((e) => e.reason === 'ClearAssignment' && e.message === want), 'ClearAssignment event');
+  assert.deepEqual(ingress('dns-udp'), ['192.168.20.1']);
+  await client.mergePatch(objectPath('v1', 'services', 'default', 'dns-tcp'), { metadata: { annotations: { 'metallb.io/allow-shared-ip': 'dns' } } });
+  await eventually(() => ingress('dns-tcp').length === 1, 'dns-tcp shares again');
+});
+
 test('pool deletion reassigns services from the remaining pools; removing all pools clears them', async () => {
   await createPool('spare', { addresses: ['192.168.30.0/29'] });
   await eventually(() => ingress('late').length === 1, 'late gets an IP from the new pool');
   assert.deepEqual(ingress('late'), ['192.168.30.0']);
+  await createService('old', { annotations: { 'metallb.universe.tf/address-pool': 'spare' } });
+  await eventually(() => ingress('old').length === 1 && events('old').some((e) => e.reason === 'deprecatedAnnotation'), 'old assigned with a deprecation warning');
+  assert.equal(events('old').find((e) => e.reason === 'deprecatedAnnotation')!.message, 'Service uses deprecated annotation metallb.universe.tf/address-pool');
   await client.delete(objectPath('metallb.io/v1beta1', 'ipaddresspools', NS, 'main'));
   await eventually(() => ['web', 'fixed', 'third', 'pending'].every((n) => ingress(n)[0]?.startsWith('192.168.30.') || (n === 'fixed' && ingress(n).length === 0)), 'services moved');
   assert.deepEqual(ingress('fixed'), []); // its requested IP is in no pool any more
-  assert.ok(events('web').some((e) => e.reason === 'ClearAssignment'));
+  await eventually(() => events('web').some((e) => e.reason === 'ClearAssignment'), 'ClearAssignment on web');
   await eventually(() => poolOf('web') === 'spare', 'web annotated with the new pool');
   for (const p of ['manual', 'spare']) await client.delete(objectPath('metallb.io/v1beta1', 'ipaddresspools', NS, p));
   await eventually(() => ['web', 'late', 'manual', 'dns-tcp'].every((n) => ingress(n).length === 0), 'all cleared');

@@ -134,6 +134,7 @@ export class ServiceIPAM {
     const slash = key.indexOf('/');
     const svc = this.services.get(key.slice(0, slash), key.slice(slash + 1));
     const before = this.allocator.ipsOf(key);
+    const keyBefore = this.allocator.keyOf(key);
     if (!svc || !this.handles(svc)) {
       // deleted (or moved to another class): free its IPs; pending services may now fit
       if (this.allocator.unassign(key)) {
@@ -144,7 +145,8 @@ export class ServiceIPAM {
     }
     await this.converge(svc);
     const after = this.allocator.ipsOf(key);
-    if (before.length > 0 && before.join() !== after.join()) this.controller.enqueue(ALL_KEY);
+    // an allocated service losing/changing its IPs or its sharing/backend key may unblock others (§3.3 step 5)
+    if (before.length > 0 && (before.join() !== after.join() || keyBefore !== this.allocator.keyOf(key))) this.controller.enqueue(ALL_KEY);
     await this.writePoolStatus();
   }
 

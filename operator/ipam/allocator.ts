@@ -164,6 +164,12 @@ export class Allocator {
     return this.allocated.get(svc)?.pool ?? '';
   }
 
+  /** Sharing and backend key of a service's allocation ('' when none). */
+  keyOf(svc: string): string {
+    const a = this.allocated.get(svc);
+    return a ? JSON.stringify([a.sharing, a.backend]) : '';
+  }
+
   ipsOf(svc: string): string[] {
     return [...(this.allocated.get(svc)?.ips ?? [])];
   }
