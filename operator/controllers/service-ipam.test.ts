@@ -129,6 +129,12 @@ test('a controller restart keeps every address', async () => {
   await eventually(() => events('late').some((e) => e.reason === 'AllocationFailed'), 'late processed');
   assert.deepEqual(Object.fromEntries(names.map((n) => [n, ingress(n)])), before);
   assert.equal(ipam.allocator.services().length, names.length);
+  // the controller stopped and started again (leadership lost and regained): state rebuilt, nothing moves
+  const first = ipam.allocator;
+  await ipam.controller.stop();
+  ipam.controller.start();
+  await eventually(() => ipam.allocator !== first && ipam.allocator.services().length === names.length, 'state rebuilt');
+  assert.deepEqual(Object.fromEntries(names.map((n) => [n, ingress(n)])), before);
 });
 
 test('an invalid pool set keeps the last good pools (stale metric)', async () => {

@@ -39,7 +39,9 @@ const SERVICES = { apiVersion: 'v1', plural: 'services', kind: 'Service' };
 
 export class ServiceIPAM {
   readonly controller: Controller;
-  readonly allocator = new Allocator();
+  private alloc = new Allocator();
+  /** the workqueue the state was built for: a new one (regained leadership) starts from scratch */
+  private stateQueue: unknown;
   private readonly services: Informer<ServiceObject>;
   private readonly pools: Informer<IPAddressPool>;
   private readonly communities: Informer<Community>;
@@ -79,8 +81,21 @@ export class ServiceIPAM {
     return cls === (this.opts.lbClass ?? '');
   }
 
+  /** The allocator state (rebuilt from the Service statuses whenever the controller (re)starts). */
+  get allocator(): Allocator {
+    return this.alloc;
+  }
+
   async reconcile(key: string): Promise<void> {
     this.metrics.updates.inc();
+    if (this.controller.queue !== this.stateQueue) {
+      // (re)started, e.g. leadership regained: another leader may have changed everything meanwhile
+      this.stateQueue = this.controller.queue;
+      this.alloc = new Allocator();
+      this.synced = false;
+      this.poolStatus.clear();
+      if (key !== CONFIG_KEY) this.controller.enqueue(CONFIG_KEY);
+    }
     try {
       if (key === CONFIG_KEY) await this.reloadConfig();
       else if (key === ALL_KEY) await this.processAll();
