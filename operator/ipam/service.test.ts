@@ -167,3 +167,22 @@ test('restart: rebuilding from statuses, most ingress first, changes no address'
   assert.deepEqual(out.get('new')!.ingress, ['10.0.0.3']);
   for (const n of ['one', 'two', 'dual']) assert.deepEqual(out.get(n)!.events, []);
 });
+
+test('PreferDualStack: additional IP failure is reported, the single IP kept', () => {
+  const a = alloc(['p', { addresses: ['10.0.0.0/30', 'fc00::/128'] }]);
+  assert.deepEqual(convergeService(a, svc('six', { clusterIPs: ['fd00::9'] })).ingress, ['fc00::']);
+  const dual = { clusterIPs: ['10.96.0.1', 'fd00::1'], policy: 'PreferDualStack' };
+  const r = convergeService(a, svc('pd', { ...dual, ingress: ['10.0.0.1'] }));
+  assert.deepEqual(r.events, [{ type: 'Normal', reason: 'AdditionalAssignFailed', message: 'cannot assign additional IP in PreferDualStack: no available IPs in pool "p" for ipv6 IPFamily' }]);
+  assert.deepEqual([r.ingress, r.pool], [['10.0.0.1'], 'p']);
+});
+
+test('stable annotations win over deprecated ones; huge IPv6 pools allocate from the start', () => {
+  const a = alloc(['p', { addresses: ['10.0.0.0/24'] }], ['q', { addresses: ['10.1.0.0/24'] }], ['big', { addresses: ['fc00::/48'] }]);
+  const r = convergeService(a, svc('s', { annotations: { 'metallb.io/address-pool': 'q', 'metallb.universe.tf/address-pool': 'p' } }));
+  assert.deepEqual([r.ingress, r.pool, r.deprecatedAnnotations], [['10.1.0.0'], 'q', ['metallb.universe.tf/address-pool']]);
+  assert.deepEqual(convergeService(a, svc('v6', { clusterIPs: ['fd00::1'] })).ingress, ['fc00::']);
+  assert.deepEqual(convergeService(a, svc('v6b', { clusterIPs: ['fd00::2'] })).ingress, ['fc00::1']);
+  const c = a.counters().get('big')!;
+  assert.deepEqual([c.total, c.ipv6InUse], [(1n << 63n) - 1n, 2]);
+});
