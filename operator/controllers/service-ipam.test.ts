@@ -142,8 +142,12 @@ test('an invalid pool set keeps the last good pools (stale metric)', async () =>
   await createPool('overlap', { addresses: ['192.168.10.2/31'] });
   await eventually(async () => /metallb_k8s_client_config_stale_bool 1/.test(await mgr.registry.metrics()), 'stale');
   assert.deepEqual(ingress('web'), before);
+  const state = () => api.get('metallb.io/v1beta1', 'ConfigurationState', 'controller', NS)?.status as { result?: string; errorSummary?: string } | undefined;
+  await eventually(() => state()?.result === 'Invalid', 'ConfigurationState Invalid');
+  assert.match(state()!.errorSummary!, /^configuration error: .*overlap/);
   await client.delete(objectPath('metallb.io/v1beta1', 'ipaddresspools', NS, 'overlap'));
   await eventually(async () => /metallb_k8s_client_config_stale_bool 0/.test(await mgr.registry.metrics()), 'not stale');
+  await eventually(() => state()?.result === 'Valid', 'ConfigurationState Valid');
 });
 
 test('a sharing key change on a shared IP: the changed service loses it, gets it back when the keys match again', async () => {

@@ -17,6 +17,7 @@ import { parseConfig } from '../config/metallb/parse.js';
 import { emptyResources } from '../config/metallb/types.js';
 import { Allocator } from '../ipam/allocator.js';
 import { convergeService, currentIngress, serviceKey, startupOrder, type ServiceLike } from '../ipam/service.js';
+import { applyObject } from '../runtime/apply.js';
 import { objectPath, type KubeClient } from '../runtime/client.js';
 import { generationChanged, type Controller } from '../runtime/controller.js';
 import type { Informer } from '../runtime/informer.js';
@@ -50,6 +51,8 @@ export class ServiceIPAM {
   private readonly metrics: ReturnType<typeof ipamMetrics>;
   /** true once a config was loaded and the first full pass ran */
   private synced = false;
+  /** last ConfigurationState condition written ('' = none yet) */
+  private lastState = '';
   /** last pool status written, per pool */
   private readonly poolStatus = new Map<string, string>();
 
@@ -94,6 +97,7 @@ export class ServiceIPAM {
       this.alloc = new Allocator();
       this.synced = false;
       this.poolStatus.clear();
+      this.lastState = '';
       if (key !== CONFIG_KEY) this.controller.enqueue(CONFIG_KEY);
     }
     try {
@@ -115,6 +119,7 @@ export class ServiceIPAM {
     if (!r.config) {
       this.metrics.stale.set(1);
       this.log.error('failed to parse the configuration; keeping the last good pools', { error: r.errors[0]?.message });
+      await this.writeConfigurationState(`configuration error: ${r.errors[0]?.message ?? 'unknown'}`);
       return; // re-run on the next change
     }
     const released = this.allocator.setConfig(r.config);
@@ -122,6 +127,7 @@ export class ServiceIPAM {
     this.metrics.loaded.set(1);
     this.metrics.stale.set(0);
     this.log.info('pool configuration loaded', { pools: [...r.config.pools.keys()] });
+    await this.writeConfigurationState(null);
     await this.processAll();
   }
 
@@ -182,6 +188,32 @@ export class ServiceIPAM {
     }
     if (annotationChanged) {
       await this.client.mergePatch(path, { metadata: { annotations: { [ANNOTATION_IP_ALLOCATED_FROM_POOL]: r.pool } } });
+    }
+  }
+
+  /** ConfigurationState `controller` (§1.9): condition poolReconcilerValid; null error = Reconciled. */
+  private async writeConfigurationState(error: string | null): Promise<void> {
+    const key = error ?? 'ok';
+    if (this.lastState === key) return;
+    const condition = {
+      type: 'poolReconcilerValid',
+      status: error ? 'False' : 'True',
+      reason: error ? 'ConfigurationError' : 'Reconciled',
+      message: error ?? '',
+      lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    };
+    const base = {
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'ConfigurationState',
+      metadata: { name: 'controller', namespace: this.opts.namespace, labels: { 'metallb.io/component-type': 'controller' } },
+    };
+    const status = { result: error ? 'Invalid' : 'Valid', errorSummary: error ?? '', conditions: [condition] };
+    try {
+      await applyObject(this.client, base as KubeObject, 'metallb-controller');
+      await applyObject(this.client, { ...base, status } as KubeObject, 'metallb-controller', { subresource: 'status' });
+      this.lastState = key;
+    } catch (e) {
+      this.log.warn('cannot write ConfigurationState', { error: (e as Error).message });
     }
   }
 
