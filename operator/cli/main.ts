@@ -8,6 +8,7 @@ import { WEBHOOK_USAGE, parseWebhookArgs, runWebhook } from './webhook.js';
 import { DEMO_USAGE, runDemo } from './demo.js';
 import { FRR_AGENT_USAGE, parseFRRAgentArgs, runFRRAgent } from './frr-agent.js';
 import { LAB_USAGE, runLab } from './lab.js';
+import { CONTROLLER_USAGE, parseControllerArgs, runController } from './controller.js';
 import { RENDER_USAGE, parseRenderArgs, runRender } from './render.js';
 import { SPEAKER_USAGE, parseSpeakerArgs, runSpeaker } from './speaker.js';
 
@@ -23,6 +24,7 @@ roles:
   webhook    serve the validating admission webhooks over HTTPS
   frr-agent  the per-node frr-k8s daemon: FRRConfigurations -> frr.conf -> FRR
   speaker    the per-node MetalLB BGP speaker: Services -> FRRConfiguration metallb-<node>
+  controller MetalLB's controller: IPs from IPAddressPools for LoadBalancer Services
 
 Run "metalfrr <command> --help" for a command's options.`;
 
@@ -108,6 +110,17 @@ const COMMANDS: Record<string, Command> = {
       'health-port': { type: 'string' },
     },
     run: (v, p, io) => runSpeaker(parseSpeakerArgs(v, p), io),
+  },
+  controller: {
+    usage: CONTROLLER_USAGE,
+    options: {
+      namespace: { type: 'string', short: 'n' },
+      kubeconfig: { type: 'string' },
+      'lb-class': { type: 'string' },
+      'health-port': { type: 'string' },
+      'leader-elect': { type: 'boolean' },
+    },
+    run: (v, p, io) => runController(parseControllerArgs(v, p), io),
   },
   demo: {
     usage: DEMO_USAGE,
