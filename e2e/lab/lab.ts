@@ -1,8 +1,8 @@
 // The lab: a small cluster on one machine. The test API server (with metalfrr's CRDs and webhooks
 // registered), network namespaces with a real FRR "router" (AS 64501, 10.0.0.1) and FRR "nodes"
 // (AS 64500, 10.0.0.11, .12, ...) on one bridge, a "client" behind the router, and one frr agent per
-// node, all driven from this process. Roles that are not built yet (IPAM controller, speakers) plug in
-// through `roles`.
+// node, a speaker per node and the IPAM controller, all driven from this process; e2e/lab/workloads.ts
+// stands in for kubelet: ClusterIPs, EndpointSlices and an HTTP server per Service IP on nodes with endpoints.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +12,9 @@ import { DEFAULT_FRRK8S_NAMESPACE, DEFAULT_METALLB_NAMESPACE } from '../../opera
 import { FRRControl } from '../../operator/frr/vtysh.js';
 import { FRRAgent } from '../../operator/controllers/frr-agent.js';
 import { frrControlBackend } from '../../operator/controllers/frr-backend.js';
+import { ServiceIPAM } from '../../operator/controllers/service-ipam.js';
+import { Speaker } from '../../operator/controllers/speaker.js';
+import { Workloads } from './workloads.js';
 import { KubeApiError, KubeClient, Manager, applyObject } from '../../operator/runtime/index.js';
 import { createServingCertificates } from '../../operator/util/certs.js';
 import type { Logger } from '../../operator/util/log.js';
@@ -50,6 +53,7 @@ export interface LabState {
 interface LabNode {
   name: string;
   frr: FRRInstance;
+  /** the node's frr agent and speaker */
   mgr: Manager;
   agent: FRRAgent;
 }
@@ -63,9 +67,13 @@ export class Lab {
   readonly router: FRRInstance;
   readonly nodes: LabNode[];
   private readonly webhook: Server;
+  private readonly controller: Manager;
+  private readonly workloads: Workloads;
   readonly state: LabState;
 
-  private constructor(parts: { api: TestApiServer; client: KubeClient; topo: Topology; router: FRRInstance; nodes: LabNode[]; webhook: Server; state: LabState }) {
+  private constructor(parts: { api: TestApiServer; client: KubeClient; topo: Topology; router: FRRInstance; nodes: LabNode[]; webhook: Server; controller: Manager; workloads: Workloads; state: LabState }) {
+    this.controller = parts.controller;
+    this.workloads = parts.workloads;
     this.api = parts.api;
     this.client = parts.client;
     this.topo = parts.topo;
@@ -101,6 +109,8 @@ export class Lab {
     const client = new KubeClient(api.kubeConfig());
     let topo: Topology | undefined;
     let webhook: Server | undefined;
+    let controller: Manager | undefined;
+    let workloads: Workloads | undefined;
     const nodes: LabNode[] = [];
     try {
       for (const ns of [DEFAULT_METALLB_NAMESPACE, DEFAULT_FRRK8S_NAMESPACE]) await applyObject(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, 'metalfrr-lab');
@@ -168,10 +178,16 @@ export class Lab {
           statusIntervalMs: 1000,
           backend: frrControlBackend(new FRRControl({ socketDir: frr.runDir, configDir: frr.etcDir, tuning: TUNING, logger: nodeLog })),
         });
+        new Speaker(mgr, new KubeClient(api.kubeConfig()), { node: name, namespace: DEFAULT_METALLB_NAMESPACE, frrk8sNamespace: DEFAULT_FRRK8S_NAMESPACE });
         await mgr.start();
         agent.startPolling();
         nodes.push({ name, frr, mgr, agent });
       }
+      controller = new Manager({ client: new KubeClient(api.kubeConfig()), name: 'controller', logger: log.child({ role: 'controller' }) });
+      new ServiceIPAM(controller, new KubeClient(api.kubeConfig()), { namespace: DEFAULT_METALLB_NAMESPACE });
+      await controller.start();
+      workloads = new Workloads(new KubeClient(api.kubeConfig()), topo, nodeNames, log.child({ role: 'workloads' }));
+      workloads.start();
       const state: LabState = {
         pid: process.pid,
         apiUrl: api.url,
@@ -183,8 +199,10 @@ export class Lab {
         ready: true,
       };
       writeFileSync(join(opts.stateDir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
-      return new Lab({ api, client, topo, router, nodes, webhook, state });
+      return new Lab({ api, client, topo, router, nodes, webhook, controller, workloads, state });
     } catch (e) {
+      workloads?.stop();
+      await controller?.stop();
       for (const n of nodes) {
         n.agent.stop();
         await n.mgr.stop();
@@ -202,6 +220,8 @@ export class Lab {
   }
 
   async stop(): Promise<void> {
+    this.workloads.stop();
+    await this.controller.stop();
     for (const n of this.nodes) {
       n.agent.stop();
       await n.mgr.stop();
