@@ -51,6 +51,7 @@ spec:
       neighbors:
       - address: 10.0.0.1
         asn: 64501
+        password: change-me-bgp-secret
         toAdvertise: {allowed: {mode: all}}
 ---
 apiVersion: frrk8s.metallb.io/v1beta1
@@ -72,6 +73,29 @@ spec:
       return /192\.168\.100\.1\/32[\s\S]*via 10\.0\.0\.1[12][\s\S]*via 10\.0\.0\.1[12]/.test(s.out) && s;
     }, { what: 'two paths to 192.168.100.1/32 in lab status' });
     assert.match(status.out, /node1: reload success, conversion success/);
+
+    // the seed walk-through: pool + BGPPeer + BGPAdvertisement + LoadBalancer Services
+    const seed = await run('lab', 'apply', ...state, projectPath('examples', 'lab'));
+    assert.equal(seed.code, 0, seed.out);
+    const walk = await waitFor(async () => {
+      const s = await run('lab', 'status', ...state);
+      const nginx = /nginx-bgp\s+(10\.0\.100\.\d+)/.exec(s.out)?.[1];
+      const local = /web-local\s+(10\.0\.100\.\d+)/.exec(s.out)?.[1];
+      if (!nginx || !local) return false;
+      const twoPaths = new RegExp(`${nginx.replace(/\./g, '\\.')}/32 \\[20/0\\] via 10\\.0\\.0\\.1[12][^\\n]*\\n\\s+\\*\\s+via 10\\.0\\.0\\.1[12]`).test(s.out);
+      const answered = /\(default\/nginx-bgp\) -> hello from node[12]/.test(s.out) && /\(default\/web-local\) -> hello from node1/.test(s.out);
+      return twoPaths && answered && s;
+    }, { what: 'addresses, routes and HTTP answers for the seed services', timeoutMs: 60_000 });
+    const nginxIP = /nginx-bgp\s+(10\.0\.100\.\d+)/.exec(walk.out)![1]!;
+    const localIP = /web-local\s+(10\.0\.100\.\d+)/.exec(walk.out)![1]!;
+    assert.match(walk.out, new RegExp(`${nginxIP.replace(/\./g, '\\.')}/32 \\[20/0\\] via 10\\.0\\.0\\.1[12][^\\n]*\\n\\s+\\*\\s+via 10\\.0\\.0\\.1[12]`), 'two ECMP paths for the Cluster-policy service');
+    assert.match(walk.out, new RegExp(`${localIP.replace(/\./g, '\\.')}/32 \\[20/0\\] via 10\\.0\\.0\\.11`), 'Local policy: node1 only');
+    // an invalid BGPPeer is refused by the webhook through the lab's API server
+    const badPeer = join(dir, 'bad-peer.yaml');
+    writeFileSync(badPeer, 'apiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: {name: bad, namespace: metallb-system}\nspec: {myASN: 64500, peerASN: 64501, peerAddress: 10.0.0.9, holdTime: 2s}\n');
+    const refused = await run('lab', 'apply', ...state, badPeer);
+    assert.equal(refused.code, 1);
+    assert.match(refused.out, /BGPPeer\/metallb-system\/bad refused: admission webhook "bgppeervalidationwebhook.metallb.io" denied the request: .*invalid hold time "2s"/);
 
     const exec = spawnSync(process.execPath, [projectPath('dist', 'operator', 'cli', 'bin.js'), 'lab', 'exec', ...state, 'client', '--', 'ip', 'route'], { encoding: 'utf8' });
     assert.equal(exec.status, 0, exec.stderr);

@@ -29,6 +29,8 @@ import { Topology, type FRRInstance } from '../topology/index.js';
 export const LAB_ROUTER_ASN = 64501;
 export const LAB_NODE_ASN = 64500;
 export const LAB_SUBNET = '10.0.0';
+/** the router's side of the TCP MD5 password of examples/bgp (Secret bgp-peer-password) */
+export const LAB_PASSWORD = 'change-me-bgp-secret';
 
 export interface LabOptions {
   stateDir: string;
@@ -90,7 +92,7 @@ export class Lab {
       ' coalesce-time 100',
       ` bgp router-id ${LAB_SUBNET}.1`,
       ' no bgp ebgp-requires-policy',
-      ...nodeIPs.flatMap((ip) => [` neighbor ${ip} remote-as ${LAB_NODE_ASN}`]),
+      ...nodeIPs.flatMap((ip) => [` neighbor ${ip} remote-as ${LAB_NODE_ASN}`, ` neighbor ${ip} password ${LAB_PASSWORD}`, ` neighbor ${ip} bfd`]),
       ' address-family ipv4 unicast',
       '  maximum-paths 8',
       ' exit-address-family',

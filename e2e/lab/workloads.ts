@@ -12,7 +12,7 @@ import type { Topology } from '../topology/index.js';
 export const LAB_NODES_ANNOTATION = 'lab.metalfrr.io/nodes';
 
 interface Service extends KubeObject {
-  spec?: { type?: string; clusterIP?: string; clusterIPs?: string[]; ipFamilies?: string[]; ports?: { port: number; protocol?: string; name?: string; targetPort?: number }[]; selector?: Record<string, string> };
+  spec?: { type?: string; clusterIP?: string; clusterIPs?: string[]; ipFamilies?: string[]; ports?: { port: number; protocol?: string; name?: string; targetPort?: number | string }[]; selector?: Record<string, string> };
   status?: { loadBalancer?: { ingress?: { ip?: string }[] } };
 }
 
@@ -66,7 +66,7 @@ export class Workloads {
           .split(',')
           .map((n) => n.trim())
           .filter((n) => this.nodes.includes(n));
-        const ports = (svc.spec.ports ?? []).map((p) => ({ name: p.name, port: p.targetPort ?? p.port, protocol: p.protocol ?? 'TCP' }));
+        const ports = (svc.spec.ports ?? []).map((p) => ({ name: p.name, port: typeof p.targetPort === 'number' ? p.targetPort : p.port, protocol: p.protocol ?? 'TCP' }));
         await applyObject(this.client, {
           apiVersion: 'discovery.k8s.io/v1',
           kind: 'EndpointSlice',

@@ -12,13 +12,14 @@ import { KubeClient, loadKubeConfig } from '../runtime/client.js';
 import { UsageError, type CommandIO } from './io.js';
 import { runDemo } from './demo.js';
 
-export const LAB_USAGE = `usage: metalfrr lab up | apply FILE|DIR... | status | exec HOST -- CMD... | down   [--state-dir DIR]
+export const LAB_USAGE = `usage: metalfrr lab up [--apply DIR]... | apply FILE|DIR... | status | exec HOST -- CMD... | down   [--state-dir DIR]
 
 The lab: the test API server with metalfrr's CRDs and webhooks, network namespaces with a real FRR
 router (AS ${64501}, 10.0.0.1), FRR nodes (AS ${64500}, 10.0.0.11, 10.0.0.12) and a client behind the
 router, and one frr agent per node, all in one background process.
   up       start it (needs root and Debian's frr package; without them, says what is missing and
-           runs the offline demo instead)
+           runs the offline demo instead); --apply DIR applies manifests and waits until every
+           LoadBalancer Service has an address that the router routes
   apply    create or update manifests through the lab's API server (webhooks included)
   status   what a user checks: FRRNodeStates, BGP sessions and routes at the router
   exec     run a command in a lab namespace (router, client, node1, ...); vtysh talks to that host's FRR
@@ -106,6 +107,12 @@ export async function runLab(v: Record<string, unknown>, positionals: string[], 
         const s = readState(dir);
         if (s?.ready) {
           io.out(`lab up (pid ${s.pid}); API server ${s.apiUrl}; kubeconfig ${s.kubeconfig}; logs ${join(dir, 'lab.log')}`);
+          const toApply = (v.apply as string[] | undefined) ?? [];
+          if (toApply.length > 0) {
+            const code = await applyFiles(s, toApply, io);
+            if (code !== 0) return code;
+            await waitForServices(s, io);
+          }
           return labStatus(s, io);
         }
         if (child.exitCode !== null || (child.pid && !alive(child.pid)) || Date.now() > deadline) {
@@ -132,13 +139,7 @@ export async function runLab(v: Record<string, unknown>, positionals: string[], 
       const s = readState(dir);
       if (!s) throw new UsageError('the lab is not running: metalfrr lab up');
       if (rest.length === 0) throw new UsageError('lab apply needs FILE or DIR');
-      const loaded = loadManifests(rest);
-      for (const e of loaded.errors) io.out(`${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`);
-      if (loaded.errors.length > 0) return 2;
-      const { applyAll } = await import('../../e2e/lab/lab.js');
-      const lines = await applyAll(new KubeClient(loadKubeConfig(s.kubeconfig)), loaded.objects.map((o) => o.object));
-      for (const l of lines) io.out(l);
-      return lines.some((l) => l.includes(' refused: ')) ? 1 : 0;
+      return applyFiles(s, rest, io);
     }
     case 'status': {
       const s = readState(dir);
@@ -170,12 +171,58 @@ export async function runLab(v: Record<string, unknown>, positionals: string[], 
       if (alive(s.pid)) process.kill(s.pid, 'SIGKILL');
       const { sweepStale } = await import('../../e2e/topology/index.js');
       sweepStale();
-      io.out('lab down: namespaces, FRR daemons and the API server are gone');
+      rmSync(dir, { recursive: true, force: true });
+      io.out('lab down: namespaces, FRR daemons, the API server and the state directory are gone');
       return 0;
     }
     default:
       throw new UsageError(`unknown lab command "${sub ?? ''}"`);
   }
+}
+
+async function applyFiles(s: LabState, paths: string[], io: CommandIO): Promise<number> {
+  const loaded = loadManifests(paths);
+  for (const e of loaded.errors) io.out(`${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`);
+  if (loaded.errors.length > 0) return 2;
+  const { applyAll } = await import('../../e2e/lab/lab.js');
+  const lines = await applyAll(new KubeClient(loadKubeConfig(s.kubeconfig)), loaded.objects.map((o) => o.object));
+  for (const l of lines) io.out(l);
+  return lines.some((l) => l.includes(' refused: ')) ? 1 : 0;
+}
+
+type LBService = KubeObject & { spec?: { type?: string; ports?: { port: number; protocol?: string }[] }; status?: { loadBalancer?: { ingress?: { ip?: string }[] } } };
+
+async function lbServices(s: LabState): Promise<LBService[]> {
+  const client = new KubeClient(loadKubeConfig(s.kubeconfig));
+  return (await client.list<LBService>('/api/v1/services')).items.filter((svc) => svc.spec?.type === 'LoadBalancer');
+}
+
+function routerRoutes(s: LabState): string {
+  const r = spawnSync('vtysh', [...vtyshArgs(s, 'router'), '-c', 'show ip route bgp'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout : '';
+}
+
+/** Waits (up to 60 s) until every LoadBalancer Service has an address and the router has a route to it. */
+async function waitForServices(s: LabState, io: CommandIO): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const svcs = await lbServices(s);
+    const ips = svcs.flatMap((svc) => svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip);
+    const routes = routerRoutes(s);
+    if (svcs.every((svc) => (svc.status?.loadBalancer?.ingress ?? []).length > 0) && ips.every((ip) => routes.includes(`${ip}/32`))) return;
+    if (Date.now() > deadline) {
+      io.out('(not every Service has an address routed by the router yet; `metalfrr lab status` shows the current state)');
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** An HTTP GET from the client namespace (behind the router), as a user's curl would do. */
+function httpFromClient(s: LabState, ip: string, port: number): string {
+  const script = `require('node:http').get({host:${JSON.stringify(ip)},port:${port},timeout:3000},(r)=>{let b='';r.on('data',(d)=>b+=d);r.on('end',()=>{process.stdout.write(b);process.exit(0)})}).on('error',(e)=>{process.stdout.write('error: '+e.message);process.exit(1)}).on('timeout',function(){this.destroy(new Error('timeout'))})`;
+  const r = spawnSync('ip', ['netns', 'exec', s.namespaces.client!, process.execPath, '-e', script], { encoding: 'utf8', timeout: 10_000 });
+  return (r.stdout || r.stderr || '').trim();
 }
 
 async function labStatus(s: LabState, io: CommandIO): Promise<number> {
@@ -203,5 +250,8 @@ async function labStatus(s: LabState, io: CommandIO): Promise<number> {
   io.out(vtysh('show bgp ipv4 unicast summary').trimEnd().split('\n').map((l) => `  ${l}`).join('\n'));
   io.out('\nRouter BGP routes:');
   io.out(vtysh('show ip route bgp').trimEnd().split('\n').map((l) => `  ${l}`).join('\n'));
+  const targets = lbs.flatMap((svc) => (svc.status?.loadBalancer?.ingress ?? []).flatMap((i) => (svc.spec?.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP').map((p) => ({ svc, ip: i.ip!, port: p.port }))));
+  if (targets.length > 0) io.out('\nHTTP from the client (behind the router):');
+  for (const t of targets) io.out(`  http://${t.ip}:${t.port}/ (${t.svc.metadata.namespace}/${t.svc.metadata.name}) -> ${httpFromClient(s, t.ip, t.port)}`);
   return 0;
 }

@@ -94,7 +94,7 @@ const COMMANDS: Record<string, Command> = {
   },
   lab: {
     usage: LAB_USAGE,
-    options: { 'state-dir': { type: 'string' } },
+    options: { 'state-dir': { type: 'string' }, apply: { type: 'string', multiple: true } },
     run: (v, p, io) => runLab(v, p, io),
   },
   speaker: {

@@ -1,5 +1,5 @@
 // Reading Kubernetes manifests: multi-document YAML (or JSON) files and directories of them.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../api/meta.js';
@@ -27,6 +27,7 @@ const MANIFEST_EXT = /\.(ya?ml|json)$/i;
 /** Lists manifest files under the given paths (directories recursively, sorted by name). */
 export function manifestFiles(paths: string[], errors: LoadError[] = []): string[] {
   const out: string[] = [];
+  const seen = new Set<string>(); // a file reached twice (symlinks, overlapping arguments) is read once
   const walk = (p: string, explicit: boolean): void => {
     let st;
     try {
@@ -41,6 +42,9 @@ export function manifestFiles(paths: string[], errors: LoadError[] = []): string
         walk(join(p, name), false);
       }
     } else if (explicit || MANIFEST_EXT.test(p)) {
+      const real = realpathSync(p);
+      if (seen.has(real)) return;
+      seen.add(real);
       out.push(p);
     }
   };
