@@ -88,6 +88,8 @@ test('pool exhausted: the other services hold every address', () => {
   assert.match(r.sentence, /pool main is exhausted/);
   const r2 = explainService('default/web', base({ services: [...services.slice(0, 2), svc('web', { annotations: { 'metallb.io/address-pool': 'main' } })], pools: [pool('main', ['192.168.10.0/31'])] }), OPTS);
   assert.match(r2.sentence, /asks for pool main, which is exhausted/);
+  const unknown = explainService('default/web', base({ services: [svc('web', { annotations: { 'metallb.io/address-pool': 'gold' } })] }), OPTS);
+  assert.match(unknown.sentence, /asks for pool gold, which does not exist \(pools: main\)/);
 });
 
 test('autoAssign off', () => {
@@ -102,6 +104,10 @@ test('pool serviceAllocation selectors do not match', () => {
   const r = explainService('default/web', base({ services: [svc('web')], pools }), OPTS);
   assert.equal(r.verdict, 'no-address');
   assert.match(r.sentence, /serviceAllocation of team-a .* does not select it/);
+  const asked = explainService('default/web', base({ services: [svc('web', { annotations: { 'metallb.io/address-pool': 'team-a' } })], pools }), OPTS);
+  assert.match(asked.sentence, /asks for pool team-a, but the pool's serviceAllocation .* does not select this service/);
+  const req = explainService('default/web', base({ services: [svc('web', { annotations: { 'metallb.io/loadBalancerIPs': '192.168.30.1' } })], pools }), OPTS);
+  assert.match(req.sentence, /requests 192\.168\.30\.1 from pool team-a, but/);
 });
 
 test('requested IP outside every pool', () => {
@@ -179,6 +185,11 @@ test('session down', () => {
   const r = explainService('default/web', base({ sessions: [session('n1', '172.18.0.1', 'Active'), session('n2', '172.18.0.1', 'Connect')] }), OPTS);
   assert.equal(r.verdict, 'not-announced');
   assert.match(r.sentence, /no BGP session to its peers is Established \(n1 -> router 172\.18\.0\.1: Active; n2 -> router 172\.18\.0\.1: Connect\)/);
+  const unknown = explainService('default/web', base({ sessions: [session('n1', '10.9.9.9', 'Established')] }), OPTS);
+  assert.match(unknown.sentence, /n1 -> router 172\.18\.0\.1: unknown; n2 -> router 172\.18\.0\.1: unknown/);
+  const none = explainService('default/web', base({ sessions: [] }), OPTS);
+  assert.equal(none.verdict, 'ok');
+  assert.ok(none.details.includes('no BGPSessionState objects: session state not checked'));
   const one = explainService('default/web', base({ sessions: [session('n1', '172.18.0.1', 'Established')] }), OPTS);
   assert.equal(one.verdict, 'ok');
 });

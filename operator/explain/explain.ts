@@ -158,15 +158,18 @@ function explainAddress(svc: ExplainService, services: readonly ExplainService[]
   const famText = family === 'dual' ? 'dual-stack' : family === 'ipv6' ? 'IPv6' : 'IPv4';
   const wantPool = requestedPool(svc);
 
+  const incompat = /pool (\S+) not compatible for ip assignment/.exec(msg);
+  if (incompat)
+    return noAddr(
+      `Service ${key} ${req.length > 0 ? `requests ${list(req)} from` : 'asks for'} pool ${incompat[1]}, but the pool's serviceAllocation (namespaces/serviceSelectors) does not select this service.`,
+      `label the service or move it so pool ${incompat[1]}'s serviceAllocation matches, or widen that serviceAllocation.`,
+    );
   if (req.length > 0) {
     const reqText = list(req);
     if (msg.includes('does not match the ipFamily'))
       return noAddr(`Service ${key} requests ${reqText}, which does not match its IP family (${famText}).`, 'request addresses of the service family, or change spec.ipFamilies/ipFamilyPolicy.');
     if (msg.includes('is not allowed in config'))
       return noAddr(`Service ${key} requests ${reqText}, which is outside every IPAddressPool (${pools.map((p) => `${p.name}: ${p.addresses.map((a) => a.text).join(', ')}`).join('; ')}).`, `request an address inside a pool, or add ${reqText} to an IPAddressPool.`);
-    const incompat = /pool (\S+) not compatible for ip assignment/.exec(msg);
-    if (incompat)
-      return noAddr(`Service ${key} requests ${reqText} from pool ${incompat[1]}, but the pool's serviceAllocation (namespaces/serviceSelectors) does not select this service.`, `label the service or move it so pool ${incompat[1]}'s serviceAllocation matches, or widen that serviceAllocation.`);
     if (msg.includes('not compatible with requested address pool'))
       return noAddr(`Service ${key} requests ${reqText}, which is not in the pool it asks for (${wantPool}).`, 'make the metallb.io/address-pool annotation and the requested IP agree.');
     if (/already in use|sharing key/.test(msg)) {
@@ -298,7 +301,8 @@ function explainAnnouncement(svc: ExplainService, input: ExplainInput, config: C
     };
   }
   for (const t of targets) details.push(`node ${t.node} -> peer ${t.peer} (${t.address || t.iface})`);
-  if (input.sessions !== undefined) {
+  if (input.sessions === undefined || input.sessions.length === 0) details.push('no BGPSessionState objects: session state not checked');
+  else {
     const stateOf = (t: (typeof targets)[number]): string => {
       const s = input.sessions!.find((x) => x.status?.node === t.node && [t.address, peerLabelValue(t.address), t.iface].filter(Boolean).includes(x.status?.peer ?? ''));
       return s?.status?.bgpStatus ?? 'unknown';
