@@ -196,6 +196,11 @@ test('session down', () => {
 
 test('invalid configuration', () => {
   const r = explainService('default/web', base({ pools: [pool('main', ['not-a-cidr'])] }), OPTS);
-  assert.equal(r.verdict, 'not-announced');
-  assert.match(r.sentence, /configuration is rejected \(IPAddressPool main/);
+  assert.equal(r.verdict, 'no-address');
+  assert.match(r.sentence, /configuration is rejected by the controller \(IPAddressPool main/);
+  // a broken peer stops the speakers only
+  const bad = { ...peer('router', '172.18.0.1'), spec: { myASN: 64512, peerASN: 64513, peerAddress: '172.18.0.1', bfdProfile: 'missing' } };
+  const r2 = explainService('default/web', base({ peers: [bad] }), OPTS);
+  assert.equal(r2.verdict, 'not-announced');
+  assert.match(r2.sentence, /rejected by the speakers \(BGPPeer router/);
 });

@@ -4,7 +4,7 @@
 import type { KubeObject, Namespace, Node } from '../api/meta.js';
 import type { BGPSessionState } from '../api/frrk8s.js';
 import { parseConfig, type Config, type Pool } from '../config/metallb/parse.js';
-import { emptyResources, type ClusterResources } from '../config/metallb/types.js';
+import { emptyResources, type ClusterResources, type ConfigError } from '../config/metallb/types.js';
 import { Allocator } from '../ipam/allocator.js';
 import { convergeService, currentIngress, requestedIPs, requestedPool, serviceFamily, serviceInfo, serviceKey, startupOrder, type ServiceLike } from '../ipam/service.js';
 import { adForPeer, bgpAdsFor, bgpShouldAnnounce, checkService, lbClassMatches, nodeView, slicesOf } from '../speaker/announce.js';
@@ -84,20 +84,28 @@ export function explainService(key: string, input: ExplainInput, opts: ExplainOp
   }
 
   const res: ClusterResources = { ...emptyResources(), ...input.resources, nodes: input.nodes ?? [], namespaces: input.namespaces ?? [] };
-  const parsed = parseConfig(res, { backend: 'none', namespace: opts.namespace, assumeCommonNode: res.nodes.length === 0 });
-  const config = parsed.config;
-  if (!config) {
-    const e = parsed.errors[0];
+  const rejected = (verdict: Verdict, errors: ConfigError[], who: string): Explanation => {
+    const e = errors[0];
     return {
-      verdict: currentIngress(svc).length > 0 ? 'not-announced' : 'no-address',
-      sentence: `The MetalLB configuration is rejected (${e ? `${e.kind} ${e.name}: ${e.message}` : 'invalid'}), so MetalLB keeps its last good configuration and ${key} is not handled by this one.`,
+      verdict,
+      sentence: `The MetalLB configuration is rejected by the ${who} (${e ? `${e.kind} ${e.name}: ${e.message}` : 'invalid'}), so it keeps its last good configuration and ${key} is not handled by this one.`,
       todo: 'fix the configuration error (metalfrr validate FILE... shows every problem).',
-      details: parsed.errors.map((x) => `${x.kind} ${x.name}: ${x.message}`),
+      details: errors.map((x) => `${x.kind} ${x.name}: ${x.message}`),
     };
-  }
-
-  const addr = explainAddress(svc, input.services, config, lbClass);
+  };
+  // the controller reads only the pools, communities and namespaces
+  const ipam = parseConfig(
+    { ...emptyResources(), pools: res.pools, communities: res.communities, namespaces: res.namespaces },
+    { backend: 'none', namespace: opts.namespace },
+  );
+  if (!ipam.config) return rejected('no-address', ipam.errors, 'controller');
+  const addr = explainAddress(svc, input.services, ipam.config, lbClass);
   if (addr) return addr;
+
+  // the speakers read everything (peer password Secrets are left to frr-k8s: not resolved here)
+  const parsed = parseConfig(res, { backend: 'none', namespace: opts.namespace, assumeCommonNode: res.nodes.length === 0, frrk8sSecretPassthrough: true });
+  const config = parsed.config;
+  if (!config) return rejected('not-announced', parsed.errors, 'speakers');
   return explainAnnouncement(svc, input, config, lbClass);
 }
 
