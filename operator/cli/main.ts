@@ -11,12 +11,14 @@ import { LAB_USAGE, runLab } from './lab.js';
 import { CONTROLLER_USAGE, parseControllerArgs, runController } from './controller.js';
 import { RENDER_USAGE, parseRenderArgs, runRender } from './render.js';
 import { SPEAKER_USAGE, parseSpeakerArgs, runSpeaker } from './speaker.js';
+import { EXPLAIN_USAGE, parseExplainArgs, runExplain } from './explain.js';
 
 const USAGE = `usage: metalfrr <command> [options]
 
 offline commands (no cluster needed):
   validate   check manifests with the API server, webhook and configuration rules
   render     print the frr.conf frr-k8s would write on a node
+  explain    service NS/NAME: why a Service has no address or is not announced (files or --kubeconfig)
   demo       validate the bundled examples/ and show what they configure (npm start)
   lab        up | apply | status | exec | down: a local cluster with real FRR in network namespaces
 
@@ -121,6 +123,16 @@ const COMMANDS: Record<string, Command> = {
       'leader-elect': { type: 'boolean' },
     },
     run: (v, p, io) => runController(parseControllerArgs(v, p), io),
+  },
+  explain: {
+    usage: EXPLAIN_USAGE,
+    options: {
+      kubeconfig: { type: 'string' },
+      namespace: { type: 'string', short: 'n' },
+      'lb-class': { type: 'string' },
+      'node-lb-class': { type: 'string' },
+    },
+    run: (v, p, io) => runExplain(parseExplainArgs(v, p), io),
   },
   demo: {
     usage: DEMO_USAGE,
