@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { TestApiServer } from '../../e2e/apiserver/index.js';
 import { projectPath } from '../util/paths.js';
 import { KubeClient, objectPath } from '../runtime/client.js';
-import { parseExplainArgs } from './explain.js';
+import { parseExplainArgs, withAssumedClusterIPs } from './explain.js';
 import { UsageError } from './io.js';
 import { main } from './main.js';
 
@@ -113,4 +113,15 @@ test('--kubeconfig: reads the cluster, the BGP session state included', async ()
   assert.match(c.out[0]!, /pool main is exhausted/);
   c = capture();
   assert.equal(await main(['explain', 'service', 'default/web', '--kubeconfig', join(dir, 'nope')], c.io), 2);
+});
+
+test('offline, Services without ClusterIPs get placeholders of their families (manifest files have none)', async () => {
+  const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'default' }, spec: { type: 'LoadBalancer', ipFamilyPolicy: 'RequireDualStack' } };
+  const got = withAssumedClusterIPs(svc) as unknown as { spec: { clusterIPs: string[]; ipFamilies: string[] } };
+  assert.deepEqual(got.spec.ipFamilies, ['IPv4', 'IPv6']);
+  assert.equal(got.spec.clusterIPs.length, 2);
+  const lines: string[] = [];
+  const code = await main(['explain', 'service', 'default/nginx-bgp', projectPath('examples')], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+  assert.equal(code, 1);
+  assert.match(lines.join('\n'), /pool bgp-pool has 10\.0\.100\.0 free for it/);
 });

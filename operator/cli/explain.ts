@@ -130,6 +130,21 @@ export function printExplanation(r: Explanation, io: CommandIO): void {
   for (const d of r.details) io.out(`  ${d}`);
 }
 
+/**
+ * Manifest files carry no ClusterIPs (the API server assigns them). Offline, a Service without them is
+ * given placeholder ClusterIPs of the families it asks for (spec.ipFamilies, else IPv4), which is all
+ * MetalLB reads from them.
+ */
+export function withAssumedClusterIPs(o: KubeObject): KubeObject {
+  const spec = (o as { spec?: { clusterIP?: string; clusterIPs?: string[]; ipFamilies?: string[]; ipFamilyPolicy?: string; type?: string } }).spec;
+  if (o.kind !== 'Service' || !spec || spec.clusterIPs?.length || (spec.clusterIP && spec.clusterIP !== 'None')) return o;
+  const families = spec.ipFamilies?.length ? spec.ipFamilies : ['IPv4'];
+  const wantDual = spec.ipFamilyPolicy === 'RequireDualStack' || spec.ipFamilyPolicy === 'PreferDualStack';
+  const fams = wantDual && families.length === 1 ? [families[0]!, families[0] === 'IPv4' ? 'IPv6' : 'IPv4'] : families;
+  const ips = fams.map((f) => (f === 'IPv6' ? 'fd00:10:96::1' : '10.96.0.1'));
+  return { ...o, spec: { ...spec, clusterIP: ips[0], clusterIPs: ips, ipFamilies: fams } } as KubeObject;
+}
+
 export async function runExplain(args: ExplainArgs, io: CommandIO): Promise<number> {
   let input: ExplainInput;
   if (args.kubeconfig !== undefined) {
@@ -147,7 +162,7 @@ export async function runExplain(args: ExplainArgs, io: CommandIO): Promise<numb
       return 2;
     }
     input = inputFromObjects(
-      loaded.objects.map((o) => o.object),
+      loaded.objects.map((o) => withAssumedClusterIPs(o.object)),
       args.namespace,
     );
   }
