@@ -67,9 +67,9 @@ export class Lab {
   readonly client: KubeClient;
   readonly topo: Topology;
   readonly router: FRRInstance;
-  readonly nodes: LabNode[];
+  nodes: LabNode[];
   private readonly webhook: Server;
-  private readonly controller: Manager;
+  private controller: Manager;
   private readonly workloads: Workloads;
   readonly state: LabState;
 
@@ -171,23 +171,10 @@ export class Lab {
         }, 'metalfrr-lab');
         await client.mergePatch(`/api/v1/nodes/${name}/status`, { status: { addresses: [{ type: 'InternalIP', address: nodeIPs[i] }, { type: 'Hostname', address: name }] } }).catch(() => undefined);
         const frr = await topo.startFRR(name);
-        const nodeLog = log.child({ node: name });
-        const mgr = new Manager({ client: new KubeClient(api.kubeConfig()), name: 'frr-k8s', logger: nodeLog });
-        const agent = new FRRAgent(mgr, new KubeClient(api.kubeConfig()), {
-          node: name,
-          namespace: DEFAULT_FRRK8S_NAMESPACE,
-          hostname: name,
-          statusIntervalMs: 1000,
-          backend: frrControlBackend(new FRRControl({ socketDir: frr.runDir, configDir: frr.etcDir, tuning: TUNING, logger: nodeLog })),
-        });
-        new Speaker(mgr, new KubeClient(api.kubeConfig()), { node: name, namespace: DEFAULT_METALLB_NAMESPACE, frrk8sNamespace: DEFAULT_FRRK8S_NAMESPACE });
-        await mgr.start();
-        agent.startPolling();
+        const { mgr, agent } = await startNodeRoles(api, name, frr, log);
         nodes.push({ name, frr, mgr, agent });
       }
-      controller = new Manager({ client: new KubeClient(api.kubeConfig()), name: 'controller', logger: log.child({ role: 'controller' }) });
-      new ServiceIPAM(controller, new KubeClient(api.kubeConfig()), { namespace: DEFAULT_METALLB_NAMESPACE });
-      await controller.start();
+      controller = await startController(api, log);
       workloads = new Workloads(new KubeClient(api.kubeConfig()), topo, nodeNames, log.child({ role: 'workloads' }));
       workloads.start();
       const state: LabState = {
@@ -221,6 +208,20 @@ export class Lab {
     return applyAll(this.client, objects);
   }
 
+  /** Restarts the IPAM controller and every node's speaker and frr agent (new processes' worth of state). */
+  async restartRoles(log: Logger): Promise<void> {
+    await this.controller.stop();
+    this.controller = await startController(this.api, log);
+    const restarted: LabNode[] = [];
+    for (const n of this.nodes) {
+      n.agent.stop();
+      await n.mgr.stop();
+      const { mgr, agent } = await startNodeRoles(this.api, n.name, n.frr, log);
+      restarted.push({ name: n.name, frr: n.frr, mgr, agent });
+    }
+    this.nodes = restarted;
+  }
+
   async stop(): Promise<void> {
     this.workloads.stop();
     await this.controller.stop();
@@ -232,6 +233,30 @@ export class Lab {
     await this.topo.destroy();
     await this.api.stop();
   }
+}
+
+async function startController(api: TestApiServer, log: Logger): Promise<Manager> {
+  const controller = new Manager({ client: new KubeClient(api.kubeConfig()), name: 'controller', logger: log.child({ role: 'controller' }) });
+  new ServiceIPAM(controller, new KubeClient(api.kubeConfig()), { namespace: DEFAULT_METALLB_NAMESPACE });
+  await controller.start();
+  return controller;
+}
+
+/** A node's speaker and frr agent (one Manager, like one node's pods). */
+async function startNodeRoles(api: TestApiServer, name: string, frr: FRRInstance, log: Logger): Promise<{ mgr: Manager; agent: FRRAgent }> {
+  const nodeLog = log.child({ node: name });
+  const mgr = new Manager({ client: new KubeClient(api.kubeConfig()), name: 'frr-k8s', logger: nodeLog });
+  const agent = new FRRAgent(mgr, new KubeClient(api.kubeConfig()), {
+    node: name,
+    namespace: DEFAULT_FRRK8S_NAMESPACE,
+    hostname: name,
+    statusIntervalMs: 1000,
+    backend: frrControlBackend(new FRRControl({ socketDir: frr.runDir, configDir: frr.etcDir, tuning: TUNING, logger: nodeLog })),
+  });
+  new Speaker(mgr, new KubeClient(api.kubeConfig()), { node: name, namespace: DEFAULT_METALLB_NAMESPACE, frrk8sNamespace: DEFAULT_FRRK8S_NAMESPACE });
+  await mgr.start();
+  agent.startPolling();
+  return { mgr, agent };
 }
 
 /** Applies objects in a sensible order (namespaces, secrets, CRs, then workloads); reports per object. */
