@@ -11,6 +11,7 @@ import { projectPath } from '../util/paths.js';
 import { KubeClient, loadKubeConfig } from '../runtime/client.js';
 import { UsageError, type CommandIO } from './io.js';
 import { runDemo } from './demo.js';
+import type { LabState } from '../../e2e/lab/lab.js';
 
 export const LAB_USAGE = `usage: metalfrr lab up [--apply DIR]... | apply FILE|DIR... | status | exec HOST -- CMD... | down   [--state-dir DIR]
 
@@ -26,16 +27,6 @@ router, and one frr agent per node, all in one background process.
   down     stop it and remove every namespace, process and file it made
 State: --state-dir, default $METALFRR_LAB_DIR or <tmp>/metalfrr-lab.`;
 
-interface LabState {
-  pid: number;
-  apiUrl: string;
-  kubeconfig: string;
-  prefix: string;
-  namespaces: Record<string, string>;
-  vtySockets: Record<string, string>;
-  nodes: string[];
-  ready: boolean;
-}
 
 export function labStateDir(v: Record<string, unknown>): string {
   return String(v['state-dir'] ?? process.env.METALFRR_LAB_DIR ?? join(tmpdir(), 'metalfrr-lab'));
