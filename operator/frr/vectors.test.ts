@@ -6,10 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FRRConfiguration } from '../api/frrk8s.js';
-import type { Secret } from '../api/meta.js';
+import { loadVectorInput } from '../config/frrk8s/testing.js';
 import { modelFromJSON } from '../config/frrk8s/model.js';
-import { parseManifests } from '../util/manifests.js';
 import { sharedDir } from '../util/paths.js';
 import { renderForNode } from './pipeline.js';
 import { renderFRRConfig } from './render.js';
@@ -39,16 +37,7 @@ const readMeta = (dir: string): Meta => JSON.parse(readFileSync(join(dir, 'meta.
 
 function renderCase(dir: string): string {
   const meta = readMeta(dir);
-  const file = join(dir, 'input.yaml');
-  const parsed = parseManifests(readFileSync(file, 'utf8'), file);
-  assert.deepEqual(parsed.errors, [], 'input.yaml must parse');
-  const configs: FRRConfiguration[] = [];
-  const secrets: Secret[] = [];
-  for (const { object } of parsed.objects) {
-    if (object.kind === 'FRRConfiguration') configs.push(object as FRRConfiguration);
-    else if (object.kind === 'Secret') secrets.push(object as Secret);
-    else assert.fail(`unexpected kind ${object.kind} in ${file}`);
-  }
+  const { configs, secrets } = loadVectorInput(dir);
   const r = renderForNode(configs, { name: 'node', labels: { 'kubernetes.io/hostname': 'node' } }, {
     secrets,
     alwaysBlock: meta.alwaysBlock ?? [],

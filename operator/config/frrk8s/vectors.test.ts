@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadVectorInput } from './testing.js';
 import type { FRRConfiguration } from '../../api/frrk8s.js';
 import type { Secret } from '../../api/meta.js';
-import { parseManifests } from '../../util/manifests.js';
 import { sharedDir } from '../../util/paths.js';
 import { ConversionError, convertConfigurations } from './convert.js';
 import { modelFromJSON, type FRRModelConfig } from './model.js';
@@ -35,16 +35,7 @@ export function canonicalModel(m: unknown): FRRModelConfig {
 }
 
 function loadCase(dir: string): { configs: FRRConfiguration[]; secrets: Secret[]; meta: Meta } {
-  const file = join(dir, 'input.yaml');
-  const parsed = parseManifests(readFileSync(file, 'utf8'), file);
-  assert.deepEqual(parsed.errors, [], 'input.yaml must parse');
-  const configs: FRRConfiguration[] = [];
-  const secrets: Secret[] = [];
-  for (const { object } of parsed.objects) {
-    if (object.kind === 'FRRConfiguration') configs.push(object as FRRConfiguration);
-    else if (object.kind === 'Secret') secrets.push(object as Secret);
-    else assert.fail(`unexpected kind ${object.kind} in ${file}`);
-  }
+  const { configs, secrets } = loadVectorInput(dir);
   const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as Meta;
   return { configs, secrets, meta };
 }
