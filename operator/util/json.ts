@@ -18,3 +18,13 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
   return ak.length === bk.length && ak.every((k) => Object.hasOwn(bo, k) && deepEqual(ao[k], bo[k]));
 }
+
+/**
+ * Whether every field of `want` has the same value in `have` (objects may carry more fields, arrays
+ * must have the same length, element by element). Used to skip writes that would change nothing.
+ */
+export function isSubset(want: unknown, have: unknown): boolean {
+  if (Array.isArray(want)) return Array.isArray(have) && have.length === want.length && want.every((w, i) => isSubset(w, have[i]));
+  if (isObject(want)) return isObject(have) && Object.entries(want).every(([k, v]) => v === undefined || isSubset(v, have[k]));
+  return want === have;
+}
