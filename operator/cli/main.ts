@@ -12,6 +12,7 @@ import { CONTROLLER_USAGE, parseControllerArgs, runController } from './controll
 import { RENDER_USAGE, parseRenderArgs, runRender } from './render.js';
 import { SPEAKER_USAGE, parseSpeakerArgs, runSpeaker } from './speaker.js';
 import { EXPLAIN_USAGE, parseExplainArgs, runExplain } from './explain.js';
+import { OPERATOR_USAGE, parseOperatorArgs, runOperator } from './operator.js';
 
 const USAGE = `usage: metalfrr <command> [options]
 
@@ -27,6 +28,7 @@ roles:
   frr-agent  the per-node frr-k8s daemon: FRRConfigurations -> frr.conf -> FRR
   speaker    the per-node MetalLB BGP speaker: Services -> FRRConfiguration metallb-<node>
   controller MetalLB's controller: IPs from IPAddressPools for LoadBalancer Services
+  operator   deploys all of the above from the MetalLB CR, with webhook certificates
 
 Run "metalfrr <command> --help" for a command's options.`;
 
@@ -123,6 +125,23 @@ const COMMANDS: Record<string, Command> = {
       'leader-elect': { type: 'boolean' },
     },
     run: (v, p, io) => runController(parseControllerArgs(v, p), io),
+  },
+  operator: {
+    usage: OPERATOR_USAGE,
+    options: {
+      namespace: { type: 'string', short: 'n' },
+      image: { type: 'string' },
+      'image-pull-policy': { type: 'string' },
+      'frrk8s-external-namespace': { type: 'string' },
+      kubeconfig: { type: 'string' },
+      'health-port': { type: 'string' },
+      'leader-elect': { type: 'boolean' },
+      'cert-validity': { type: 'string' },
+      'cert-renew-before': { type: 'string' },
+      'ca-validity': { type: 'string' },
+      'ca-renew-before': { type: 'string' },
+    },
+    run: (v, p, io) => runOperator(parseOperatorArgs(v, p), io),
   },
   explain: {
     usage: EXPLAIN_USAGE,

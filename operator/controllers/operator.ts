@@ -10,7 +10,7 @@ import type { MetalLB } from '../api/metallb.js';
 import { KubeClient, isNotFound, objectPath } from '../runtime/client.js';
 import type { Informer } from '../runtime/informer.js';
 import type { Manager } from '../runtime/manager.js';
-import type { ReconcileResult } from '../runtime/controller.js';
+import type { Controller, ReconcileResult } from '../runtime/controller.js';
 import { applyObject } from '../runtime/apply.js';
 import { isObject, isSubset } from '../util/json.js';
 import type { Logger } from '../util/log.js';
@@ -89,6 +89,7 @@ export class MetalLBOperator {
   private readonly managed = new Map<string, Informer<KubeObject>>();
   private readonly secrets: Informer<KubeObject>;
   private readonly crds: Informer<KubeObject>;
+  private readonly controller: Controller;
   /** reconciles finished (tests) */
   completed = 0;
   lastOutcome: Outcome | undefined;
@@ -108,6 +109,7 @@ export class MetalLBOperator {
     this.secrets = mgr.informer(SECRETS, { namespace: this.ns, fieldSelector: `metadata.name=${WEBHOOK_SECRET}` });
     this.crds = mgr.informer(CRDS, {});
     const c = mgr.controller({ name: 'metallb-operator', reconcile: (key) => this.reconcile(key) });
+    this.controller = c;
     // spec, metadata (deletion, finalizers) changes; our own status writes do not re-drive
     c.watch(this.metallbs, {
       updateFilter: (a, b) =>
@@ -119,6 +121,11 @@ export class MetalLBOperator {
     for (const inf of this.managed.values()) c.watch(inf, { map: toCR });
     c.watch(this.secrets, { map: toCR });
     c.watch(this.crds, { map: (o) => ((this.opts.conversionCRDs ?? ['bgppeers.metallb.io']).includes(o.metadata.name ?? '') ? toCR() : undefined) });
+  }
+
+  /** Queues a reconcile of the MetalLB CR now (e.g. after the clock jumped in tests). */
+  resync(): void {
+    this.controller.enqueue(`${this.ns}/${METALLB_CR_NAME}`);
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
