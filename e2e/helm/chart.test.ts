@@ -89,6 +89,12 @@ describe('Helm chart deploy/chart/metalfrr', () => {
     assert.equal(backend({ bgpBackend: 'frr-k8s' }), 'frr-k8s');
   });
 
+  it('frrk8s.alwaysBlock and secretPassthrough become spec.frrk8sConfig', () => {
+    const m = get(render({ frrk8s: { external: true, alwaysBlock: ['10.0.0.0/8'], secretPassthrough: true } }), 'MetalLB', 'metallb');
+    assert.deepEqual(m.spec.frrk8sConfig, { alwaysBlock: ['10.0.0.0/8'], secretPassthrough: true });
+    assert.equal(get(render({}), 'MetalLB', 'metallb').spec.frrk8sConfig, undefined);
+  });
+
   it('frrk8s.external with a namespace: the operator is told where frr-k8s runs, no frr-k8s monitor', () => {
     const objs = render({ frrk8s: { external: true, namespace: 'frr' }, prometheus: { podMonitor: { enabled: true } } });
     const env = get(objs, 'Deployment', 'metalfrr-operator').spec.template.spec.containers[0].env;

@@ -66,6 +66,8 @@ export const MODELS: ReadonlyMap<string, ModelClass> = new Map<string, ModelClas
 
 let defaultSchemas: CRDSchemas | undefined;
 
+const RBAC_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
+
 export interface ValidateManifestOptions {
   /** schemas of the custom resources (default: the project's crds/) */
   schemas?: CRDSchemas;
@@ -83,7 +85,10 @@ export function validateManifest(obj: KubeObject, opts: ValidateManifestOptions 
   const problems: string[] = [];
   const name = o.metadata?.name;
   if (typeof name !== 'string' || name.length === 0) problems.push(`${ref}: metadata.name is required`);
-  else if (name.length > 253 || !NAME.test(name)) problems.push(`${ref}: metadata.name "${name}" is not a valid DNS subdomain name`);
+  else if (RBAC_KINDS.has(o.kind)) {
+    // RBAC names are path segments (like system:controller:...), not DNS subdomains
+    if (name === '.' || name === '..' || /[/%]/.test(name)) problems.push(`${ref}: metadata.name "${name}" is not a valid path segment name`);
+  } else if (name.length > 253 || !NAME.test(name)) problems.push(`${ref}: metadata.name "${name}" is not a valid DNS subdomain name`);
 
   const schemas = opts.schemas ?? (defaultSchemas ??= CRDSchemas.fromDirectory());
   if (schemas.lookup(o.apiVersion, o.kind)) {
