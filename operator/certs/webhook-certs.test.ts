@@ -241,3 +241,21 @@ test('createServingCertificates keeps working for its callers', () => {
   assert.ok(Math.abs(i.notAfter.getTime() - (T0.getTime() + 365 * 86_400_000)) < 1000);
   assert.ok(Math.abs(i.notBefore.getTime() - (T0.getTime() - MIN)) < 1000);
 });
+
+test('OpenSSL tells rotated CAs with the same subject apart (authorityKeyIdentifier)', async () => {
+  const { createServer } = await import('node:tls');
+  const { createCA, issueServingCert } = await import('../util/certs.js');
+  const { servedSerial } = await import('../../webhooks/testing.js');
+  const ca1 = createCA({ commonName: 'same' });
+  const ca2 = createCA({ commonName: 'same' });
+  const leaf = issueServingCert(ca2, { dnsNames: ['localhost'] });
+  const server = createServer({ cert: leaf.cert, key: leaf.key });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const port = (server.address() as { port: number }).port;
+    for (const bundle of [ca1.cert + ca2.cert, ca2.cert + ca1.cert]) assert.equal(await servedSerial(port, bundle), inspectCert(leaf.cert).serial);
+    await assert.rejects(servedSerial(port, ca1.cert));
+  } finally {
+    server.close();
+  }
+});

@@ -60,7 +60,7 @@ export interface WebhookCertOptions {
   certValidityMs?: number;
   caRenewBeforeMs?: number;
   certRenewBeforeMs?: number;
-  /** CA subject (defaults: commonName "metallb-webhook-ca", organization "metallb") */
+  /** CA subject (defaults: commonName "metallb-webhook-ca@<unix time>", organization "metallb") */
   caCommonName?: string;
   organization?: string;
 }
@@ -217,7 +217,8 @@ export function planWebhookCerts(current: Record<string, string> | undefined, op
   const cur = current ?? {};
   const dnsName = serviceDNSName(opts.serviceName, opts.namespace);
   const newCA = (): { pem: string; key: string } => {
-    const ca = createCA({ commonName: opts.caCommonName ?? 'metallb-webhook-ca', organization: opts.organization ?? 'metallb', now, validityMs: o.caValidityMs });
+    // a distinct subject per CA (like client-go's "<name>-ca@<unix time>"), so rotated CAs are told apart by name too
+    const ca = createCA({ commonName: opts.caCommonName ?? `metallb-webhook-ca@${Math.floor(now.getTime() / 1000)}`, organization: opts.organization ?? 'metallb', now, validityMs: o.caValidityMs });
     return { pem: ca.cert, key: ca.key };
   };
   const newCert = (ca: { pem: string; key: string }) =>

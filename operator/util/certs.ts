@@ -83,6 +83,12 @@ export function createCA(opts: CAOptions = {}): KeyPairPEM {
   return { cert: pemOf(caCert), key: ca.pem };
 }
 
+/** The CA's subjectKeyIdentifier (binary string), or the one forge derives from its public key. */
+function caKeyIdentifier(ca: forge.pki.Certificate): string {
+  const ext = ca.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier?: string } | undefined;
+  return ext?.subjectKeyIdentifier ? forge.util.hexToBytes(ext.subjectKeyIdentifier) : ca.generateSubjectKeyIdentifier().getBytes();
+}
+
 export interface ServingCertOptions {
   dnsNames: string[];
   ipAddresses?: string[];
@@ -110,6 +116,9 @@ export function issueServingCert(ca: KeyPairPEM, opts: ServingCertOptions): KeyP
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', serverAuth: true },
+    // names the signing CA's key: CAs of a bundle may share a subject name (a rotated CA), and OpenSSL
+    // picks the issuer by name and key identifier, not by trying every signature
+    { name: 'authorityKeyIdentifier', keyIdentifier: caKeyIdentifier(caCert) },
     {
       name: 'subjectAltName',
       altNames: [...opts.dnsNames.map((value) => ({ type: 2, value })), ...(opts.ipAddresses ?? []).map((ip) => ({ type: 7, ip }))],
