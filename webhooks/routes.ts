@@ -6,7 +6,8 @@ import { admitMetalLB } from '../operator/config/metallb/webhook.js';
 import type { ClusterResources } from '../operator/config/metallb/parse.js';
 import type { AdmissionInput } from '../operator/config/admission.js';
 import { admitFRRConfiguration } from '../operator/config/frrk8s/webhook.js';
-import type { AdmissionDecision, AdmissionHandler, AdmissionRequest } from './server.js';
+import { convertBGPPeer } from '../operator/config/bgppeer-conversion.js';
+import type { AdmissionDecision, AdmissionHandler, AdmissionRequest, ConversionHandler } from './server.js';
 import type { ObjectSource } from './sources.js';
 
 export const METALLB_WEBHOOK_PATHS = {
@@ -19,6 +20,25 @@ export const METALLB_WEBHOOK_PATHS = {
 } as const;
 
 export const FRRK8S_WEBHOOK_PATH = '/validate-frrk8s-metallb-io-v1beta1-frrconfiguration';
+
+/** The BGPPeer CRD's conversion webhook path (spec.conversion.webhook.clientConfig.service.path). */
+export const CONVERSION_PATH = '/convert';
+
+/**
+ * The conversion webhooks: BGPPeer metallb.io/v1beta1 <-> v1beta2 (operator/config/bgppeer-conversion.ts).
+ * metadata is passed through as the API server sent it; any object that does not convert (another
+ * kind, an unknown version, an unparsable duration) fails the whole review, like controller-runtime.
+ */
+export function conversionRoutes(): Record<string, ConversionHandler> {
+  return {
+    [CONVERSION_PATH]: (req) =>
+      req.objects.map((o) => {
+        const out = convertBGPPeer(o, req.desiredAPIVersion);
+        out.metadata = structuredClone(o.metadata);
+        return out;
+      }),
+  };
+}
 
 export interface RouteOptions {
   /** the MetalLB namespace */

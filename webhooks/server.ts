@@ -1,5 +1,7 @@
-// HTTPS server for Kubernetes admission webhooks (AdmissionReview admission.k8s.io/v1).
-// It knows nothing about MetalLB: routes map a URL path to a handler returning a decision.
+// HTTPS server for Kubernetes admission webhooks (AdmissionReview admission.k8s.io/v1) and CRD
+// conversion webhooks (ConversionReview apiextensions.k8s.io/v1).
+// It knows nothing about MetalLB: routes map a URL path to a handler returning a decision, conversion
+// routes map a path to a converter.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../operator/api/meta.js';
@@ -28,10 +30,22 @@ export type { AdmissionDecision };
 
 export type AdmissionHandler = (req: AdmissionRequest) => AdmissionDecision | Promise<AdmissionDecision>;
 
+/** The request of a ConversionReview. */
+export interface ConversionRequest {
+  uid: string;
+  desiredAPIVersion: string;
+  objects: KubeObject[];
+}
+
+/** Converts every object of a request; a thrown error fails the whole review (result Failure with its message). */
+export type ConversionHandler = (req: ConversionRequest) => KubeObject[] | Promise<KubeObject[]>;
+
 export interface WebhookServerOptions {
   cert: string | Buffer;
   key: string | Buffer;
   routes: Record<string, AdmissionHandler>;
+  /** conversion webhooks by path (e.g. /convert) */
+  conversions?: Record<string, ConversionHandler>;
   logger?: Logger;
   /** largest accepted request body, bytes (the API server sends at most ~3 MiB objects) */
   maxBodyBytes?: number;
@@ -73,6 +87,39 @@ export function parseAdmissionReview(body: string): AdmissionRequest {
   return req as unknown as AdmissionRequest;
 }
 
+/** Checks the shape of a ConversionReview and returns its request; throws BadRequest with a clear message. */
+export function parseConversionReview(body: string): ConversionRequest {
+  let review: unknown;
+  try {
+    review = JSON.parse(body);
+  } catch (e) {
+    throw new BadRequest(`request body is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!review || typeof review !== 'object' || Array.isArray(review)) throw new BadRequest('request body is not a ConversionReview object');
+  const r = review as Record<string, unknown>;
+  if (r.kind !== 'ConversionReview') throw new BadRequest(`expected kind ConversionReview, got ${JSON.stringify(r.kind ?? null)}`);
+  if (r.apiVersion !== 'apiextensions.k8s.io/v1')
+    throw new BadRequest(`unsupported ConversionReview apiVersion ${JSON.stringify(r.apiVersion ?? null)}: only apiextensions.k8s.io/v1 is served`);
+  const req = r.request as Record<string, unknown> | undefined;
+  if (!req || typeof req !== 'object' || Array.isArray(req)) throw new BadRequest('ConversionReview has no request');
+  if (typeof req.uid !== 'string' || req.uid === '') throw new BadRequest('ConversionReview request has no uid');
+  if (typeof req.desiredAPIVersion !== 'string' || req.desiredAPIVersion === '') throw new BadRequest('ConversionReview request has no desiredAPIVersion');
+  if (!Array.isArray(req.objects)) throw new BadRequest('ConversionReview request.objects is not a list');
+  req.objects.forEach((o, i) => {
+    if (!o || typeof o !== 'object' || Array.isArray(o)) throw new BadRequest(`ConversionReview request.objects[${i}] is not an object`);
+  });
+  return { uid: req.uid, desiredAPIVersion: req.desiredAPIVersion, objects: req.objects as KubeObject[] };
+}
+
+/** Builds the ConversionReview response body. */
+export function conversionResponse(uid: string, result: { objects: KubeObject[] } | { error: string }): Record<string, unknown> {
+  const response =
+    'objects' in result
+      ? { uid, convertedObjects: result.objects, result: { status: 'Success' } }
+      : { uid, convertedObjects: [], result: { status: 'Failure', message: result.error } };
+  return { apiVersion: 'apiextensions.k8s.io/v1', kind: 'ConversionReview', response };
+}
+
 /** Builds the AdmissionReview response body; denials carry 403 Forbidden like controller-runtime webhooks. */
 export function admissionResponse(uid: string, d: AdmissionDecision): Record<string, unknown> {
   const response: Record<string, unknown> = { uid, allowed: d.allowed };
@@ -87,6 +134,31 @@ function send(res: ServerResponse, code: number, body: string, type = 'text/plai
   res.end(body);
 }
 
+async function serveConversion(req: IncomingMessage, res: ServerResponse, path: string, converter: ConversionHandler, log: Logger, limit: number): Promise<void> {
+  const ctype = String(req.headers['content-type'] ?? '');
+  let request: ConversionRequest;
+  try {
+    if (!ctype.startsWith('application/json')) throw new BadRequest(`content-type must be application/json, got ${JSON.stringify(ctype)}`);
+    request = parseConversionReview(await readBody(req, limit, () => new BadRequest(`request body larger than ${limit} bytes`)));
+  } catch (e) {
+    const msg = (e as Error).message;
+    log.warn('malformed conversion request', { path, error: msg });
+    if (!res.headersSent) send(res, 400, `bad ConversionReview: ${msg}\n`);
+    return;
+  }
+  let answer: Record<string, unknown>;
+  try {
+    const objects = await converter(request);
+    answer = conversionResponse(request.uid, { objects });
+    log.info('conversion', { path, uid: request.uid, desiredAPIVersion: request.desiredAPIVersion, objects: objects.length });
+  } catch (e) {
+    const msg = (e as Error).message;
+    log.warn('conversion failed', { path, uid: request.uid, desiredAPIVersion: request.desiredAPIVersion, error: msg });
+    answer = conversionResponse(request.uid, { error: msg });
+  }
+  send(res, 200, JSON.stringify(answer), 'application/json');
+}
+
 export function createWebhookServer(opts: WebhookServerOptions): Server {
   const log = opts.logger ?? createLogger('webhook');
   const limit = opts.maxBodyBytes ?? MAX_BODY;
@@ -96,7 +168,17 @@ export function createWebhookServer(opts: WebhookServerOptions): Server {
       send(res, 200, 'ok');
       return;
     }
+    const converter = opts.conversions?.[path];
     const handler = opts.routes[path];
+    if (converter) {
+      if (req.method !== 'POST') {
+        res.setHeader('allow', 'POST');
+        send(res, 405, `method ${req.method ?? ''} not allowed: conversion webhooks accept POST`);
+        return;
+      }
+      void serveConversion(req, res, path, converter, log, limit);
+      return;
+    }
     if (!handler) {
       send(res, 404, `no admission webhook is served at ${path}`);
       return;

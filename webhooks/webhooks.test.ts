@@ -11,14 +11,14 @@ import type { Server } from 'node:https';
 import type { KubeObject } from '../operator/api/meta.js';
 import type { BGPBackend } from '../operator/api/constants.js';
 import { KINDS, type KnownKind } from '../operator/config/kinds.js';
-import { createServingCertificates, type CertBundle } from '../operator/util/certs.js';
+import { createServingCertificates, inspectCert, issueServingCert, type CertBundle } from '../operator/util/certs.js';
 import { silentLogger } from '../operator/util/log.js';
 import { parseManifests } from '../operator/util/manifests.js';
 import { projectPath, sharedDir } from '../operator/util/paths.js';
 import { createWebhookServer, type AdmissionHandler } from './server.js';
-import { FRRK8S_WEBHOOK_PATH, METALLB_WEBHOOK_PATHS, webhookRoutes } from './routes.js';
+import { CONVERSION_PATH, FRRK8S_WEBHOOK_PATH, METALLB_WEBHOOK_PATHS, webhookRoutes } from './routes.js';
 import type { ObjectSource } from './sources.js';
-import { post } from './testing.js';
+import { post, servedSerial } from './testing.js';
 
 class MemorySource implements ObjectSource {
   constructor(public objects: KubeObject[]) {}
@@ -194,5 +194,32 @@ describe('metalfrr webhook process', () => {
     assert.equal((await post(childPort, METALLB_WEBHOOK_PATHS.IPAddressPool, '{"kind":', certs.caCert)).status, 400);
     const ok = JSON.parse((await post(childPort, METALLB_WEBHOOK_PATHS.IPAddressPool, review('p2', 'CREATE', pool('second', '192.168.11.0/24')), certs.caCert)).body).response;
     assert.equal(ok.allowed, true, ok.status?.message);
+  });
+  test('serves the BGPPeer conversion webhook at /convert and picks up new certificate files', async () => {
+    const conv = await post(
+      childPort,
+      CONVERSION_PATH,
+      JSON.stringify({
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'ConversionReview',
+        request: { uid: 'c1', desiredAPIVersion: 'metallb.io/v1beta2', objects: [{ apiVersion: 'metallb.io/v1beta1', kind: 'BGPPeer', metadata: { name: 'p' }, spec: { myASN: 1, peerASN: 2, peerAddress: '10.0.0.1' } }] },
+      }),
+      certs.caCert,
+    );
+    const response = JSON.parse(conv.body).response;
+    assert.equal(response.uid, 'c1');
+    assert.deepEqual(response.result, { status: 'Success' });
+    assert.equal(response.convertedObjects[0].apiVersion, 'metallb.io/v1beta2');
+
+    const next = issueServingCert({ cert: certs.caCert, key: certs.caKey }, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+    writeFileSync(join(tmp, 'tls.crt'), next.cert);
+    writeFileSync(join(tmp, 'tls.key'), next.key);
+    const want = inspectCert(next.cert).serial;
+    const deadline = Date.now() + 5000;
+    while ((await servedSerial(childPort, certs.caCert)) !== want) {
+      if (Date.now() > deadline) assert.fail('the webhook process did not reload its certificate within 5 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal((await post(childPort, '/healthz', '', certs.caCert, {}, 'GET')).status, 200);
   });
 });

@@ -1,10 +1,11 @@
-// `metalfrr webhook`: the validating admission webhooks over HTTPS.
-import { readFileSync, watchFile } from 'node:fs';
+// `metalfrr webhook`: the validating admission webhooks and the BGPPeer conversion webhook over HTTPS.
+import { readFileSync } from 'node:fs';
 import { BGP_BACKENDS, DEFAULT_BGP_BACKEND, DEFAULT_METALLB_NAMESPACE, type BGPBackend } from '../api/constants.js';
 import { createLogger } from '../util/log.js';
 import { KubeClient, loadKubeConfig } from '../runtime/client.js';
 import { createWebhookServer } from '../../webhooks/server.js';
-import { webhookRoutes } from '../../webhooks/routes.js';
+import { conversionRoutes, webhookRoutes } from '../../webhooks/routes.js';
+import { watchCertificates } from '../../webhooks/cert-reloader.js';
 import { FileObjectSource, KubeObjectSource, type ObjectSource } from '../../webhooks/sources.js';
 import { UsageError, type CommandIO } from './io.js';
 
@@ -16,9 +17,10 @@ Serves AdmissionReview admission.k8s.io/v1 over HTTPS (TLS 1.2+) at upstream's p
   /validate-metallb-io-v1beta1-{ipaddresspool,l2advertisement,bgpadvertisement,community,bfdprofile}
   /validate-metallb-io-v1beta2-bgppeer
   /validate-frrk8s-metallb-io-v1beta1-frrconfiguration
-and /healthz. Existing objects are read from the API server (--kubeconfig, else in-cluster) or,
-with --objects DIR, from manifest files re-read on every request. The certificate files are
-reloaded when they change.`;
+the BGPPeer conversion webhook (ConversionReview apiextensions.k8s.io/v1) at /convert, and /healthz.
+Existing objects are read from the API server (--kubeconfig, else in-cluster) or, with
+--objects DIR, from manifest files re-read on every request. The certificate files are checked
+every second and reloaded when they change (kubelet Secret volume updates included).`;
 
 export interface WebhookArgs {
   port: number;
@@ -57,21 +59,14 @@ export async function runWebhook(args: WebhookArgs, _io: CommandIO): Promise<num
     ? new FileObjectSource(args.objects, args.namespace)
     : new KubeObjectSource(new KubeClient(loadKubeConfig(args.kubeconfig)));
   const backend = args.backend === 'frr-k8s-external' ? 'frr-k8s' : args.backend;
+  const initial = { cert: readFileSync(args.certFile), key: readFileSync(args.keyFile) };
   const server = createWebhookServer({
-    cert: readFileSync(args.certFile),
-    key: readFileSync(args.keyFile),
+    ...initial,
     routes: webhookRoutes(source, { namespace: args.namespace, backend }),
+    conversions: conversionRoutes(),
     logger: log,
   });
-  const reload = (): void => {
-    try {
-      server.setSecureContext({ cert: readFileSync(args.certFile), key: readFileSync(args.keyFile), minVersion: 'TLSv1.2' });
-      log.info('reloaded TLS certificate', { certFile: args.certFile });
-    } catch (e) {
-      log.error('cannot reload TLS certificate, keeping the previous one', { error: (e as Error).message });
-    }
-  };
-  watchFile(args.certFile, { interval: 2000 }, reload);
+  const reloader = watchCertificates(server, { certFile: args.certFile, keyFile: args.keyFile, logger: log }, initial);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(args.port, args.host, () => resolve());
@@ -85,6 +80,7 @@ export async function runWebhook(args: WebhookArgs, _io: CommandIO): Promise<num
   });
   const stop = (): void => {
     log.info('shutting down');
+    reloader.stop();
     server.close(() => process.exit(0));
     setTimeout(() => process.exit(0), 2000).unref();
   };
