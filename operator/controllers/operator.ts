@@ -169,7 +169,12 @@ export class MetalLBOperator {
   /** Applies the operands, injects the CA, rotates the certificate, prunes; returns when to look at the certificate again (ms). */
   private async sync(cr: MetalLB): Promise<number> {
     const now = this.now();
-    const secret = this.secrets.get(this.ns, WEBHOOK_SECRET);
+    // read, not cached: a cache that has not seen our last write would make the planner rotate again
+    // and drop the CA the pods may still be serving from the bundle
+    const secret = await this.client.get<KubeObject & { data?: unknown }>(objectPath('v1', 'secrets', this.ns, WEBHOOK_SECRET)).catch((e: unknown) => {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    });
     const current = secret?.data && isObject(secret.data) ? Object.fromEntries(Object.entries(secret.data as Record<string, string>).map(([k, v]) => [k, unb64(v)])) : undefined;
     const plan = this.opts.certPlanner(current, now);
     const caBundle = b64(plan.caBundle);
