@@ -55,22 +55,28 @@ const MAX_BODY = 4 * 1024 * 1024;
 
 class BadRequest extends Error {}
 
-/** Checks the shape of an AdmissionReview and returns its request; throws BadRequest with a clear message. */
-export function parseAdmissionReview(body: string): AdmissionRequest {
+/** The review's envelope: JSON, an object of `kind` at `apiVersion`, with a request carrying a uid. */
+function reviewRequest(body: string, kind: string, apiVersion: string): Record<string, unknown> {
   let review: unknown;
   try {
     review = JSON.parse(body);
   } catch (e) {
     throw new BadRequest(`request body is not valid JSON: ${(e as Error).message}`);
   }
-  if (!review || typeof review !== 'object' || Array.isArray(review)) throw new BadRequest('request body is not an AdmissionReview object');
+  const article = /^[AEIOU]/.test(kind) ? 'an' : 'a';
+  if (!review || typeof review !== 'object' || Array.isArray(review)) throw new BadRequest(`request body is not ${article} ${kind} object`);
   const r = review as Record<string, unknown>;
-  if (r.kind !== 'AdmissionReview') throw new BadRequest(`expected kind AdmissionReview, got ${JSON.stringify(r.kind ?? null)}`);
-  if (r.apiVersion !== 'admission.k8s.io/v1')
-    throw new BadRequest(`unsupported AdmissionReview apiVersion ${JSON.stringify(r.apiVersion ?? null)}: only admission.k8s.io/v1 is served`);
+  if (r.kind !== kind) throw new BadRequest(`expected kind ${kind}, got ${JSON.stringify(r.kind ?? null)}`);
+  if (r.apiVersion !== apiVersion) throw new BadRequest(`unsupported ${kind} apiVersion ${JSON.stringify(r.apiVersion ?? null)}: only ${apiVersion} is served`);
   const req = r.request as Record<string, unknown> | undefined;
-  if (!req || typeof req !== 'object') throw new BadRequest('AdmissionReview has no request');
-  if (typeof req.uid !== 'string' || req.uid === '') throw new BadRequest('AdmissionReview request has no uid');
+  if (!req || typeof req !== 'object' || Array.isArray(req)) throw new BadRequest(`${kind} has no request`);
+  if (typeof req.uid !== 'string' || req.uid === '') throw new BadRequest(`${kind} request has no uid`);
+  return req;
+}
+
+/** Checks the shape of an AdmissionReview and returns its request; throws BadRequest with a clear message. */
+export function parseAdmissionReview(body: string): AdmissionRequest {
+  const req = reviewRequest(body, 'AdmissionReview', 'admission.k8s.io/v1');
   if (!['CREATE', 'UPDATE', 'DELETE', 'CONNECT'].includes(req.operation as string))
     throw new BadRequest(`AdmissionReview request has an invalid operation ${JSON.stringify(req.operation ?? null)}`);
   const kind = req.kind as Record<string, unknown> | undefined;
@@ -89,20 +95,7 @@ export function parseAdmissionReview(body: string): AdmissionRequest {
 
 /** Checks the shape of a ConversionReview and returns its request; throws BadRequest with a clear message. */
 export function parseConversionReview(body: string): ConversionRequest {
-  let review: unknown;
-  try {
-    review = JSON.parse(body);
-  } catch (e) {
-    throw new BadRequest(`request body is not valid JSON: ${(e as Error).message}`);
-  }
-  if (!review || typeof review !== 'object' || Array.isArray(review)) throw new BadRequest('request body is not a ConversionReview object');
-  const r = review as Record<string, unknown>;
-  if (r.kind !== 'ConversionReview') throw new BadRequest(`expected kind ConversionReview, got ${JSON.stringify(r.kind ?? null)}`);
-  if (r.apiVersion !== 'apiextensions.k8s.io/v1')
-    throw new BadRequest(`unsupported ConversionReview apiVersion ${JSON.stringify(r.apiVersion ?? null)}: only apiextensions.k8s.io/v1 is served`);
-  const req = r.request as Record<string, unknown> | undefined;
-  if (!req || typeof req !== 'object' || Array.isArray(req)) throw new BadRequest('ConversionReview has no request');
-  if (typeof req.uid !== 'string' || req.uid === '') throw new BadRequest('ConversionReview request has no uid');
+  const req = reviewRequest(body, 'ConversionReview', 'apiextensions.k8s.io/v1');
   if (typeof req.desiredAPIVersion !== 'string' || req.desiredAPIVersion === '') throw new BadRequest('ConversionReview request has no desiredAPIVersion');
   if (!Array.isArray(req.objects)) throw new BadRequest('ConversionReview request.objects is not a list');
   req.objects.forEach((o, i) => {
