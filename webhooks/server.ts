@@ -101,7 +101,7 @@ export function parseConversionReview(body: string): ConversionRequest {
   req.objects.forEach((o, i) => {
     if (!o || typeof o !== 'object' || Array.isArray(o)) throw new BadRequest(`ConversionReview request.objects[${i}] is not an object`);
   });
-  return { uid: req.uid, desiredAPIVersion: req.desiredAPIVersion, objects: req.objects as KubeObject[] };
+  return { uid: req.uid as string, desiredAPIVersion: req.desiredAPIVersion, objects: req.objects as KubeObject[] };
 }
 
 /** Builds the ConversionReview response body. */
