@@ -31,7 +31,7 @@ it('Dockerfile: the runtime stage has what projectPath() looks for, and the entr
   assert.match(runtime, /WORKDIR \/app/);
   assert.match(runtime, /apt-get install -y --no-install-recommends frr frr-pythontools iproute2/);
   assert.match(runtime, /rm -rf \/var\/lib\/apt\/lists/);
-  assert.match(runtime, /npm ci --omit=dev --ignore-scripts/);
+  assert.match(runtime, /COPY --from=build \/src\/node_modules\/ node_modules\/\nRUN npm prune --omit=dev/);
   const pkg = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { bin: Record<string, string> };
   const ep = /ENTRYPOINT\s+(\[.*\])/.exec(runtime);
   assert.ok(ep);
