@@ -215,3 +215,16 @@ test('NDP: answers solicitations for owned IPv6 targets with a solicited NA; uns
   assert.ok(eth0.closed);
   assert.throws(() => r.set([]), /closed/);
 });
+
+test('announceFailed is logged once per new/moved IP whose interfaces are not there', async () => {
+  const warns: string[] = [];
+  const logger: Logger = { ...quiet, warn: (m, f) => void warns.push(`${m} ${JSON.stringify(f)}`), child: () => logger };
+  const r = new CapResponder({ logger, interfaces: () => ['eth0'], interfaceInfo: () => IFS, openLink: () => ({ send: () => {}, close: () => {} }), rescanMs: 0 });
+  r.set([{ ip: '10.0.0.240', interfaces: ['eth9'] }]);
+  r.set([{ ip: '10.0.0.240', interfaces: ['eth9'] }]);
+  assert.equal(warns.length, 1);
+  assert.match(warns[0]!, /^announceFailed.*eth9/);
+  r.set([{ ip: '10.0.0.240', interfaces: ['eth0'] }]);
+  assert.equal(warns.length, 1);
+  await r.close();
+});

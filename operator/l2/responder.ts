@@ -114,15 +114,17 @@ export class CapResponder implements L2Responder {
       this.schedule.withdraw(ip);
       this.log.info('withdrawn', { ip });
     }
+    const changed: string[] = [];
     for (const [ip, o] of next) {
       const prev = this.owned.get(ip);
       if (prev && prev.interfaces.join(',') === o.interfaces.join(',')) continue;
+      changed.push(ip);
       this.owned.set(ip, o);
       this.schedule.announce(ip, now);
       this.log.info(prev ? 'moved' : 'announced', { ip, interfaces: o.interfaces });
     }
     this.syncLinks();
-    for (const [ip, o] of next) if (this.linksFor(ip, o).length === 0) this.log.warn('announceFailed: none of the interfaces exists or is eligible', { ip, interfaces: o.interfaces });
+    for (const ip of changed) if (this.linksFor(ip, next.get(ip)!).length === 0) this.log.warn('announceFailed: none of the interfaces exists or is eligible', { ip, interfaces: next.get(ip)!.interfaces });
     this.tick();
   }
 
