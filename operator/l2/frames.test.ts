@@ -39,8 +39,7 @@ function independentChecksumOk(frame: Buffer): boolean {
 }
 
 function withChecksum(frame: Buffer): Buffer {
-  // fills the ICMPv6 checksum with the independent routine: try values until the sum is 0xffff is silly;
-  // compute it directly instead, with the same pseudo-header construction as above
+  // fills the ICMPv6 checksum with the independent routine (same pseudo-header construction as above)
   const ip = frame.subarray(14);
   const len = ip.readUInt16BE(4);
   ip.writeUInt16BE(0, 42);
