@@ -262,10 +262,20 @@ test('a killed winner: the next candidate takes over within the lease duration; 
 });
 
 test('the restarted winner gets ownership back with no instant where two responders hold the IP', async () => {
-  const t0 = nowMs();
+  // the current owner's reconciles are held back (its Lease is still renewed): the winner must wait for it
+  const a0 = running.get('node-a')!;
+  assert.ok(await a0.speaker.controller.stop(5_000));
   await startSpeaker('node-b');
+  const b0 = running.get('node-b')!;
+  await eventually(() => b0.speaker.l2Decisions.find((d) => d.service === 'default/web')?.reason === '', 'node-b elected for web');
+  await sleep(500);
+  assert.deepEqual(holders('10.0.0.1'), ['node-a'], 'the restarted winner waits while node-a still holds its status');
+  assert.deepEqual(b0.speaker.l2Announced(), []);
+  assert.deepEqual(l2Statuses('web').map((s) => s.status?.node), ['node-a']);
+  const t0 = nowMs();
+  a0.speaker.controller.start();
   await eventually(() => ownedBy('10.0.0.1', 'web', 'node-b'), 'node-b owns 10.0.0.1 again');
-  console.log(`# hand-back after restart: ${(nowMs() - t0).toFixed(0)} ms`);
+  console.log(`# hand-back once the owner reconciles: ${(nowMs() - t0).toFixed(0)} ms`);
   await stays('10.0.0.1', 'web', 'node-b');
   // node-a held it and let go: there was a handoff, and it did not overlap
   const a = running.get('node-a')!.responder;

@@ -260,7 +260,6 @@ export class Speaker {
 
   async reconcile(): Promise<{ requeueAfter?: number } | void> {
     if (this.crashed || this.stopped) return;
-    this.membership.start();
     this.metrics.updates.inc();
     try {
       const r = await this.reconcileInner();
@@ -281,6 +280,8 @@ export class Speaker {
     });
     if (parsed.config) {
       this.config = parsed.config;
+      // an L2 candidate only once it can take decisions (a speaker that never loaded a configuration is not)
+      this.membership.start();
       this.metrics.loaded.set(1);
       this.metrics.stale.set(0);
       await this.writeConfigurationState(undefined);
@@ -316,8 +317,8 @@ export class Speaker {
 
   private setWire(wire: L2Announcement[]): void {
     if (JSON.stringify(wire) === JSON.stringify(this.l2Wire)) return;
-    this.l2Wire = wire;
     this.opts.l2Responder?.set(wire.map((a) => ({ ip: a.ip, interfaces: [...a.interfaces] })));
+    this.l2Wire = wire;
     this.log.info('layer2 announcements', { ips: wire.map((a) => a.ip) });
   }
 
@@ -411,11 +412,13 @@ export class Speaker {
       await this.deleteL2Status(n);
       this.l2Created.delete(k);
     }
-    // 4. the new owner removes statuses of dead speakers for the services it now announces
+    // 4. the new owner removes statuses of dead speakers for the services it now announces; statuses of dead
+    //    speakers for services that no longer exist are removed by any speaker
     const mine = new Set(desired.map((d) => d.service));
+    const exists = (k: string) => this.inf.services.get(k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)) !== undefined;
     for (const o of all) {
       const n = nodeOf(o);
-      if (n !== me && !liveSet.has(n) && mine.has(svcOf(o))) await this.deleteL2Status(o.metadata.name!);
+      if (n !== me && !liveSet.has(n) && (mine.has(svcOf(o)) || !exists(svcOf(o)))) await this.deleteL2Status(o.metadata.name!);
     }
 
     // nodeAssigned events
