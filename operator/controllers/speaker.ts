@@ -77,6 +77,8 @@ const ENDPOINT_SLICES = { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlic
 export const SERVICE_L2_STATUS = { apiVersion: METALLB_V1BETA1, kind: 'ServiceL2Status', plural: 'servicel2statuses', namespaced: true } as const;
 /** how long after the earliest live Lease expires the election is re-run */
 const EXPIRY_SLACK_MS = 10;
+/** how long a created ServiceL2Status is trusted to exist before the informer cache shows it */
+const PENDING_STATUS_MS = 5_000;
 
 /** Does a raw BGPPeer / BGPAdvertisement select the node (empty nodeSelectors = every node)? */
 function rawSelectsNode(obj: KubeObject, labels: Record<string, string>): boolean {
@@ -132,7 +134,7 @@ export class Speaker {
   /** service key -> announced IPs in L2 (for nodeAssigned events) */
   private l2EventSent = new Map<string, string>();
   /** ServiceL2Status objects created but maybe not in the cache yet: service key -> name */
-  private l2Created = new Map<string, string>();
+  private l2Created = new Map<string, { name: string; at: number }>();
   private crashed = false;
   private stopped = false;
 
@@ -326,7 +328,7 @@ export class Speaker {
     await this.client.delete(objectPath(METALLB_V1BETA1, SERVICE_L2_STATUS.plural, this.opts.namespace, name)).catch((e) => {
       if (!isNotFound(e)) throw e;
     });
-    for (const [k, n] of this.l2Created) if (n === name) this.l2Created.delete(k);
+    for (const [k, c] of this.l2Created) if (c.name === name) this.l2Created.delete(k);
   }
 
   /** The L2 election and handoff; returns when to run again (the earliest live Lease expiry), if needed. */
@@ -346,7 +348,8 @@ export class Speaker {
     const svcOf = (o: ServiceL2Status) => `${o.metadata.labels?.[LABEL_METALLB_SERVICE_NAMESPACE] ?? ''}/${o.metadata.labels?.[LABEL_METALLB_SERVICE_NAME] ?? ''}`;
     const nodeOf = (o: ServiceL2Status) => o.metadata.labels?.[LABEL_METALLB_NODE] ?? o.status?.node ?? '';
     // forget created objects once the cache has them
-    for (const [k, n] of this.l2Created) if (all.some((o) => o.metadata.name === n)) this.l2Created.delete(k);
+    // (or after a while: an object deleted before the cache saw it must be created again)
+    for (const [k, c] of this.l2Created) if (all.some((o) => o.metadata.name === c.name) || now - c.at > PENDING_STATUS_MS) this.l2Created.delete(k);
 
     const desired: L2Decision[] = [];
     for (const d of decisions) {
@@ -383,7 +386,7 @@ export class Speaker {
       }
       const pending = this.l2Created.get(d.service);
       if (pending) {
-        kept.add(pending);
+        kept.add(pending.name);
         continue;
       }
       const created = await this.client.create<KubeObject>(collectionPath(METALLB_V1BETA1, SERVICE_L2_STATUS.plural, ns), {
@@ -396,7 +399,7 @@ export class Speaker {
           labels: { [LABEL_METALLB_NODE]: me, [LABEL_METALLB_SERVICE_NAME]: status.serviceName, [LABEL_METALLB_SERVICE_NAMESPACE]: status.serviceNamespace },
         },
       });
-      this.l2Created.set(d.service, created.metadata.name!);
+      this.l2Created.set(d.service, { name: created.metadata.name!, at: now });
       kept.add(created.metadata.name!);
       await this.client.mergePatch(objectPath(METALLB_V1BETA1, SERVICE_L2_STATUS.plural, ns, created.metadata.name!, 'status'), { status });
     }
@@ -408,8 +411,8 @@ export class Speaker {
 
     // 3. this node's statuses of services it no longer announces (and duplicates)
     for (const o of own) if (!kept.has(o.metadata.name!)) await this.deleteL2Status(o.metadata.name!);
-    for (const [k, n] of [...this.l2Created]) if (!kept.has(n)) {
-      await this.deleteL2Status(n);
+    for (const [k, c] of [...this.l2Created]) if (!kept.has(c.name)) {
+      await this.deleteL2Status(c.name);
       this.l2Created.delete(k);
     }
     // 4. the new owner removes statuses of dead speakers for the services it now announces; statuses of dead
