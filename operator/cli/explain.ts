@@ -8,6 +8,8 @@ import { emptyResources, type ClusterResources } from '../config/metallb/types.j
 import { explainService, type ExplainInput, type ExplainService, type Explanation } from '../explain/explain.js';
 import { collectionPath, isNotFound, KubeApiError, KubeClient, loadKubeConfig } from '../runtime/client.js';
 import type { EndpointSliceObject } from '../speaker/types.js';
+import type { Lease } from '../runtime/leader.js';
+import { leaseNode, liveSpeakers } from '../controllers/speaker-membership.js';
 import { loadManifests } from '../util/manifests.js';
 import { UsageError, type CommandIO } from './io.js';
 
@@ -121,6 +123,9 @@ export async function inputFromCluster(client: KubeClient, namespace: string, se
   const input = inputFromObjects(objs, namespace);
   const sessions = await listAll<BGPSessionState>(client, 'frrk8s.metallb.io/v1beta1', 'bgpsessionstates', undefined, true);
   if (sessions) input.sessions = sessions;
+  // speaker membership Leases (L2 election candidates); none at all = not checked (every Node assumed)
+  const leases = (await listAll<Lease>(client, 'coordination.k8s.io/v1', 'leases', namespace, true))?.filter((l) => leaseNode(l) !== undefined);
+  if (leases && leases.length > 0) input.liveSpeakers = liveSpeakers(leases, Date.now()).nodes;
   return input;
 }
 

@@ -5,10 +5,20 @@
 // stays (metallb_k8s_client_config_stale_bool=1, ConfigurationState `speaker-<node>` Invalid).
 //
 // Every event maps to one workqueue key (the node), so bursts coalesce.
+//
+// L2 (MetalLB spec §4.2): the speaker holds its membership Lease `metallb-speaker-<node>`
+// (speaker-membership.ts); the nodes with a live Lease are the election candidates. The winner of a service
+// announces its IPs through the optional L2Responder, with a handoff through ServiceL2Status so that two
+// nodes never answer for an IP at once:
+//   * the winner announces only when no OTHER node with a live Lease holds a ServiceL2Status for the
+//     service; it creates its ServiceL2Status before putting the IP on the wire;
+//   * a node that stops announcing calls responder.set() without the IP first, then deletes its status;
+//   * statuses of nodes whose Lease is dead are ignored, and deleted by the new owner.
+// The reconcile is requeued when the earliest live Lease expires (expiry has no watch event).
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { KubeObject, Node, OwnerReference, Secret } from '../api/meta.js';
 import type { FRRConfiguration } from '../api/frrk8s.js';
-import type { ServiceBGPStatus } from '../api/metallb.js';
+import type { ServiceBGPStatus, ServiceL2Status } from '../api/metallb.js';
 import {
   LABEL_HOSTNAME,
   LABEL_METALLB_NODE,
@@ -20,14 +30,19 @@ import { KINDS } from '../config/kinds.js';
 import { parseConfig, type Config } from '../config/metallb/parse.js';
 import { emptyResources, type ClusterResources } from '../config/metallb/types.js';
 import { applyObject } from '../runtime/apply.js';
-import { collectionPath, objectPath, type KubeClient } from '../runtime/client.js';
+import { collectionPath, isNotFound, objectPath, type KubeClient } from '../runtime/client.js';
 import type { Informer } from '../runtime/informer.js';
 import type { Manager } from '../runtime/manager.js';
 import type { Controller } from '../runtime/controller.js';
 import type { Logger } from '../util/log.js';
 import { selectorMatches, type LabelSelector } from '../util/selector.js';
 import { frrConfigurationName, speakerState, type ServiceBGPStatusDesired, type SpeakerState } from '../speaker/frrk8s.js';
+import { l2AnnouncementsOf, l2DecisionsForNode, type L2Decision } from '../speaker/l2.js';
 import type { EndpointSliceObject, ServiceObject } from '../speaker/types.js';
+import type { L2Announcement, L2Counters, L2Responder } from '../l2/types.js';
+import { realClock, type Clock } from '../runtime/clock.js';
+import type { Lease } from '../runtime/leader.js';
+import { LABEL_SPEAKER_MEMBERSHIP, LEASES, leaseLive, liveSpeakers, SpeakerMembership } from './speaker-membership.js';
 
 export interface SpeakerOptions {
   node: string;
@@ -39,13 +54,31 @@ export interface SpeakerOptions {
   ignoreExcludeLB?: boolean;
   secretPassthrough?: boolean;
   fieldManager?: string;
-  /** owner of ServiceBGPStatus and ConfigurationState objects (upstream: the speaker pod) */
+  /** owner of ServiceBGPStatus, ServiceL2Status and ConfigurationState objects (upstream: the speaker pod) */
   owner?: OwnerReference;
+  /** puts the L2 decisions on the wire (ARP/NDP); absent = decisions and ServiceL2Status only */
+  l2Responder?: L2Responder;
+  /** the membership Lease: renewal period (ms, default 300) and leaseDurationSeconds (default 1) */
+  membership?: { renewMs?: number; leaseDurationSeconds?: number };
+  clock?: Clock;
+}
+
+/** One service this node announces in L2 (for tests, the lab and diagnostics). */
+export interface L2ServiceAnnouncement {
+  service: string;
+  ips: string[];
+  /** [] = every interface */
+  interfaces: string[];
 }
 
 const SERVICE_BGP_STATUS = { apiVersion: METALLB_V1BETA1, kind: 'ServiceBGPStatus', plural: 'servicebgpstatuses', namespaced: true } as const;
 const SERVICES = { apiVersion: 'v1', kind: 'Service', plural: 'services', namespaced: true } as const;
 const ENDPOINT_SLICES = { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', plural: 'endpointslices', namespaced: true } as const;
+export const SERVICE_L2_STATUS = { apiVersion: METALLB_V1BETA1, kind: 'ServiceL2Status', plural: 'servicel2statuses', namespaced: true } as const;
+/** how long after the earliest live Lease expires the election is re-run */
+const EXPIRY_SLACK_MS = 10;
+/** how long a created ServiceL2Status is trusted to exist before the informer cache shows it */
+const PENDING_STATUS_MS = 5_000;
 
 /** Does a raw BGPPeer / BGPAdvertisement select the node (empty nodeSelectors = every node)? */
 function rawSelectsNode(obj: KubeObject, labels: Record<string, string>): boolean {
@@ -72,6 +105,9 @@ export class Speaker {
     secrets: Informer<Secret>;
     frr: Informer<FRRConfiguration>;
     statuses: Informer<ServiceBGPStatus>;
+    l2ads: Informer<KubeObject>;
+    l2statuses: Informer<ServiceL2Status>;
+    leases: Informer<Lease & KubeObject>;
   };
   private readonly log: Logger;
   private readonly fieldManager: string;
@@ -86,6 +122,21 @@ export class Speaker {
   state: SpeakerState | undefined;
   /** reconciles finished without error (for tests) */
   completed = 0;
+  /** the latest L2 decisions (every layer2 service, this node's view) */
+  l2Decisions: L2Decision[] = [];
+  /** the nodes with a live speaker Lease at the latest reconcile */
+  liveNodes: string[] = [];
+  readonly membership: SpeakerMembership;
+  private readonly clock: Clock;
+  /** what the responder was last given */
+  private l2Wire: L2Announcement[] = [];
+  private l2Services: L2ServiceAnnouncement[] = [];
+  /** service key -> announced IPs in L2 (for nodeAssigned events) */
+  private l2EventSent = new Map<string, string>();
+  /** ServiceL2Status objects created but maybe not in the cache yet: service key -> name */
+  private l2Created = new Map<string, { name: string; at: number }>();
+  private crashed = false;
+  private stopped = false;
 
   constructor(
     private readonly mgr: Manager,
@@ -96,6 +147,15 @@ export class Speaker {
     this.fieldManager = opts.fieldManager ?? 'metallb-speaker';
     this.frrNamespace = opts.frrk8sNamespace || opts.namespace;
     this.metrics = speakerMetrics(mgr.registry);
+    this.clock = opts.clock ?? realClock;
+    this.membership = new SpeakerMembership(client, {
+      node: opts.node,
+      namespace: opts.namespace,
+      renewMs: opts.membership?.renewMs,
+      leaseDurationSeconds: opts.membership?.leaseDurationSeconds,
+      clock: this.clock,
+      log: this.log,
+    });
     const ns = opts.namespace;
     this.inf = {
       services: mgr.informer<ServiceObject>(SERVICES),
@@ -112,14 +172,67 @@ export class Speaker {
         fieldSelector: `metadata.name=${frrConfigurationName(opts.node)}`,
       }),
       statuses: mgr.informer<ServiceBGPStatus>(SERVICE_BGP_STATUS, { namespace: ns, labelSelector: `${LABEL_METALLB_NODE}=${opts.node}` }),
+      l2ads: mgr.informer(KINDS.L2Advertisement, { namespace: ns }),
+      l2statuses: mgr.informer<ServiceL2Status>(SERVICE_L2_STATUS, { namespace: ns }),
+      leases: mgr.informer<Lease & KubeObject>(LEASES, { namespace: ns, labelSelector: `${LABEL_SPEAKER_MEMBERSHIP}=true` }),
     };
     const key = () => opts.node;
     const c = mgr.controller({ name: 'speaker', reconcile: () => this.reconcile(), needLeaderElection: false });
-    for (const i of [this.inf.services, this.inf.slices, this.inf.peers, this.inf.ads, this.inf.pools, this.inf.communities, this.inf.bfd, this.inf.secrets, this.inf.frr, this.inf.statuses])
+    for (const i of [this.inf.services, this.inf.slices, this.inf.peers, this.inf.ads, this.inf.pools, this.inf.communities, this.inf.bfd, this.inf.secrets, this.inf.frr, this.inf.statuses, this.inf.l2ads, this.inf.l2statuses])
       c.watch(i as Informer<KubeObject>, { map: key });
     c.watch(this.inf.nodes, { map: key, updateFilter: (a, b) => nodeSignature(a) !== nodeSignature(b) });
+    // a renewal of a live Lease changes nothing; creation, deletion and a dead Lease coming back do
+    c.watch(this.inf.leases, {
+      map: key,
+      updateFilter: (a, b) => {
+        const now = this.clock.now();
+        return leaseLive(a, now) !== leaseLive(b, now) || a.spec?.leaseDurationSeconds !== b.spec?.leaseDurationSeconds;
+      },
+    });
     this.controller = c;
     mgr.addReadyCheck('speaker-config-loaded', () => this.config !== undefined || 'no valid configuration loaded yet');
+    mgr.onShutdown(() => this.shutdown());
+  }
+
+  /** The L2 counters the responder feeds (metallb_layer2_* in this speaker's registry). */
+  get l2Counters(): L2Counters {
+    return l2CountersFor(this.mgr.registry);
+  }
+
+  /** What this node currently puts on the wire in L2 (the responder's last set). */
+  l2Announced(): L2Announcement[] {
+    return this.l2Wire.map((a) => ({ ip: a.ip, interfaces: [...a.interfaces] }));
+  }
+
+  /** The services this node currently announces in L2. */
+  l2AnnouncedServices(): L2ServiceAnnouncement[] {
+    return this.l2Services.map((a) => ({ ...a, ips: [...a.ips], interfaces: [...a.interfaces] }));
+  }
+
+  /**
+   * Graceful stop (run by Manager.stop after the reconciles drained): stop answering, delete this node's
+   * ServiceL2Status objects, then release the membership Lease so the others re-elect at once.
+   */
+  private async shutdown(): Promise<void> {
+    if (this.crashed || this.stopped) return;
+    this.stopped = true;
+    this.setWire([]);
+    this.l2Services = [];
+    for (const o of this.ownL2Statuses()) await this.deleteL2Status(o.metadata.name!);
+    await this.membership.stop(true);
+  }
+
+  /**
+   * Simulates the speaker being killed (tests, the lab): stops renewing the Lease and every controller
+   * without any cleanup; the responder goes down with the process (close(), nothing withdrawn first). The
+   * Lease and the ServiceL2Status objects stay behind; the other speakers take over when the Lease expires.
+   */
+  async crash(): Promise<void> {
+    this.crashed = true;
+    this.membership.crash();
+    const closing = this.opts.l2Responder?.close();
+    await this.mgr.stop();
+    await closing;
   }
 
   private passthrough(): boolean {
@@ -138,6 +251,8 @@ export class Speaker {
     r.pools = this.inf.pools.list(ns) as ClusterResources['pools'];
     r.peers = this.inf.peers.list(ns).filter((p) => rawSelectsNode(p, labels)) as ClusterResources['peers'];
     r.bgpAdvertisements = this.inf.ads.list(ns).filter((a) => rawSelectsNode(a, labels)) as ClusterResources['bgpAdvertisements'];
+    // every L2Advertisement: each speaker must compute the same candidate set (§4.2)
+    r.l2Advertisements = this.inf.l2ads.list(ns) as ClusterResources['l2Advertisements'];
     r.communities = this.inf.communities.list(ns) as ClusterResources['communities'];
     r.bfdProfiles = this.inf.bfd.list(ns) as ClusterResources['bfdProfiles'];
     r.secrets = this.inf.secrets.list(ns);
@@ -145,18 +260,20 @@ export class Speaker {
     return r;
   }
 
-  async reconcile(): Promise<void> {
+  async reconcile(): Promise<{ requeueAfter?: number } | void> {
+    if (this.crashed || this.stopped) return;
     this.metrics.updates.inc();
     try {
-      await this.reconcileInner();
+      const r = await this.reconcileInner();
       this.completed++;
+      return r;
     } catch (e) {
       this.metrics.errors.inc();
       throw e;
     }
   }
 
-  private async reconcileInner(): Promise<void> {
+  private async reconcileInner(): Promise<{ requeueAfter?: number } | void> {
     const parsed = parseConfig(this.resources(), {
       backend: 'frr-k8s',
       namespace: this.opts.namespace,
@@ -165,6 +282,8 @@ export class Speaker {
     });
     if (parsed.config) {
       this.config = parsed.config;
+      // an L2 candidate only once it can take decisions (a speaker that never loaded a configuration is not)
+      this.membership.start();
       this.metrics.loaded.set(1);
       this.metrics.stale.set(0);
       await this.writeConfigurationState(undefined);
@@ -189,7 +308,139 @@ export class Speaker {
     this.state = st;
     await this.writeFRRConfiguration(st.frrConfiguration);
     await this.syncStatuses(st.statuses);
+    const requeueAfter = await this.reconcileL2(this.config);
     this.updateAnnounced(st);
+    return requeueAfter === undefined ? undefined : { requeueAfter };
+  }
+
+  private ownL2Statuses(): ServiceL2Status[] {
+    return this.inf.l2statuses.list(this.opts.namespace).filter((o) => o.metadata.labels?.[LABEL_METALLB_NODE] === this.opts.node);
+  }
+
+  private setWire(wire: L2Announcement[]): void {
+    if (JSON.stringify(wire) === JSON.stringify(this.l2Wire)) return;
+    this.opts.l2Responder?.set(wire.map((a) => ({ ip: a.ip, interfaces: [...a.interfaces] })));
+    this.l2Wire = wire;
+    this.log.info('layer2 announcements', { ips: wire.map((a) => a.ip) });
+  }
+
+  private async deleteL2Status(name: string): Promise<void> {
+    await this.client.delete(objectPath(METALLB_V1BETA1, SERVICE_L2_STATUS.plural, this.opts.namespace, name)).catch((e) => {
+      if (!isNotFound(e)) throw e;
+    });
+    for (const [k, c] of this.l2Created) if (c.name === name) this.l2Created.delete(k);
+  }
+
+  /** The L2 election and handoff; returns when to run again (the earliest live Lease expiry), if needed. */
+  private async reconcileL2(config: Config): Promise<number | undefined> {
+    const ns = this.opts.namespace;
+    const me = this.opts.node;
+    const now = this.clock.now();
+    const { nodes: live, nextExpiry } = liveSpeakers(this.inf.leases.list(ns), now);
+    this.liveNodes = live;
+    const liveSet = new Set(live);
+    const decisions = l2DecisionsForNode(me, config, this.inf.services.list(), this.inf.slices.list(), this.inf.nodes.list(), live, {
+      lbClass: this.opts.lbClass,
+      ignoreExcludeLB: this.opts.ignoreExcludeLB,
+    });
+    this.l2Decisions = decisions;
+    const all = this.inf.l2statuses.list(ns);
+    const svcOf = (o: ServiceL2Status) => `${o.metadata.labels?.[LABEL_METALLB_SERVICE_NAMESPACE] ?? ''}/${o.metadata.labels?.[LABEL_METALLB_SERVICE_NAME] ?? ''}`;
+    const nodeOf = (o: ServiceL2Status) => o.metadata.labels?.[LABEL_METALLB_NODE] ?? o.status?.node ?? '';
+    // forget created objects once the cache has them
+    // (or after a while: an object deleted before the cache saw it must be created again)
+    for (const [k, c] of this.l2Created) if (all.some((o) => o.metadata.name === c.name) || now - c.at > PENDING_STATUS_MS) this.l2Created.delete(k);
+
+    const desired: L2Decision[] = [];
+    for (const d of decisions) {
+      if (d.reason !== '') continue;
+      const holder = all.find((o) => svcOf(o) === d.service && nodeOf(o) !== me && liveSet.has(nodeOf(o)));
+      if (holder) {
+        this.log.debug('layer2 winner waiting for the previous owner to let go', { service: d.service, holder: nodeOf(holder) });
+        continue;
+      }
+      desired.push(d);
+    }
+
+    // 1. a ServiceL2Status for every service about to be announced, before it goes on the wire
+    const own = this.ownL2Statuses();
+    const kept = new Set<string>();
+    for (const d of desired) {
+      if (this.crashed) return undefined;
+      const slash = d.service.indexOf('/');
+      const status = {
+        node: me,
+        serviceName: d.service.slice(slash + 1),
+        serviceNamespace: d.service.slice(0, slash),
+        ...(d.interfaces.length > 0 ? { interfaces: d.interfaces.map((name) => ({ name })) } : {}),
+      };
+      const existing = own.find((o) => svcOf(o) === d.service);
+      if (existing) {
+        kept.add(existing.metadata.name!);
+        const cur = existing.status ?? {};
+        if (cur.node !== status.node || cur.serviceName !== status.serviceName || cur.serviceNamespace !== status.serviceNamespace || JSON.stringify(cur.interfaces ?? []) !== JSON.stringify(status.interfaces ?? []))
+          await this.client.mergePatch(objectPath(METALLB_V1BETA1, SERVICE_L2_STATUS.plural, ns, existing.metadata.name!, 'status'), {
+            status: { ...status, interfaces: status.interfaces ?? null },
+          });
+        continue;
+      }
+      const pending = this.l2Created.get(d.service);
+      if (pending) {
+        kept.add(pending.name);
+        continue;
+      }
+      const created = await this.client.create<KubeObject>(collectionPath(METALLB_V1BETA1, SERVICE_L2_STATUS.plural, ns), {
+        apiVersion: METALLB_V1BETA1,
+        kind: 'ServiceL2Status',
+        metadata: {
+          generateName: 'l2-',
+          namespace: ns,
+          ...(this.opts.owner ? { ownerReferences: [this.opts.owner] } : {}),
+          labels: { [LABEL_METALLB_NODE]: me, [LABEL_METALLB_SERVICE_NAME]: status.serviceName, [LABEL_METALLB_SERVICE_NAMESPACE]: status.serviceNamespace },
+        },
+      });
+      this.l2Created.set(d.service, { name: created.metadata.name!, at: now });
+      kept.add(created.metadata.name!);
+      await this.client.mergePatch(objectPath(METALLB_V1BETA1, SERVICE_L2_STATUS.plural, ns, created.metadata.name!, 'status'), { status });
+    }
+    if (this.crashed || this.stopped) return undefined;
+
+    // 2. the responder: new IPs start, withdrawn ones stop (before their statuses go)
+    this.setWire(l2AnnouncementsOf(desired));
+    this.l2Services = desired.map((d) => ({ service: d.service, ips: [...d.ips], interfaces: [...d.interfaces] }));
+
+    // 3. this node's statuses of services it no longer announces (and duplicates)
+    for (const o of own) if (!kept.has(o.metadata.name!)) await this.deleteL2Status(o.metadata.name!);
+    for (const [k, c] of [...this.l2Created]) if (!kept.has(c.name)) {
+      await this.deleteL2Status(c.name);
+      this.l2Created.delete(k);
+    }
+    // 4. the new owner removes statuses of dead speakers for the services it now announces; statuses of dead
+    //    speakers for services that no longer exist are removed by any speaker
+    const mine = new Set(desired.map((d) => d.service));
+    const exists = (k: string) => this.inf.services.get(k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)) !== undefined;
+    for (const o of all) {
+      const n = nodeOf(o);
+      if (n !== me && !liveSet.has(n) && (mine.has(svcOf(o)) || !exists(svcOf(o)))) await this.deleteL2Status(o.metadata.name!);
+    }
+
+    // nodeAssigned events
+    const now2 = new Map<string, string>();
+    for (const d of desired) {
+      now2.set(d.service, d.ips.join(','));
+      if (this.l2EventSent.get(d.service) !== now2.get(d.service)) {
+        const slash = d.service.indexOf('/');
+        const svc = this.inf.services.get(d.service.slice(0, slash), d.service.slice(slash + 1));
+        if (svc) this.mgr.events.event(svc, 'Normal', 'nodeAssigned', `announcing from node "${me}" with protocol "layer2"`);
+      }
+    }
+    for (const [k] of this.l2EventSent)
+      if (!now2.has(k)) this.log.info('layer2 service withdrawn', { service: k, reason: decisions.find((d) => d.service === k)?.reason || 'serviceDeleted' });
+    this.l2EventSent = now2;
+
+    const usesL2 = [...config.pools.values()].some((p) => p.l2Advertisements.length > 0);
+    if (!usesL2 || nextExpiry === undefined) return undefined;
+    return Math.max(1, nextExpiry - now + EXPIRY_SLACK_MS);
   }
 
   private async writeFRRConfiguration(desired: FRRConfiguration): Promise<void> {
@@ -262,6 +513,7 @@ export class Speaker {
         if (svc) this.mgr.events.event(svc, 'Normal', 'nodeAssigned', `announcing from node "${this.opts.node}" with protocol "bgp"`);
       }
     }
+    for (const a of this.l2Services) for (const ip of a.ips) g.set({ service: a.service, protocol: 'layer2', node: this.opts.node, ip }, 1);
     for (const [k] of this.announced) if (!now.has(k)) this.log.info('service withdrawn', { service: k, reason: st.announcement.decisions.find((d) => d.service === k)?.reason ?? 'serviceDeleted' });
     this.announced = now;
   }
@@ -331,4 +583,26 @@ export function speakerMetrics(registry: Registry) {
   m.loaded.set(0);
   m.stale.set(0);
   return m;
+}
+
+const L2_COUNTERS = [
+  ['metallb_layer2_requests_received', 'Number of layer2 requests received for owned IPs'],
+  ['metallb_layer2_responses_sent', 'Number of layer2 responses sent for owned IPs'],
+  ['metallb_layer2_gratuitous_sent', 'Number of gratuitous layer2 packets sent for owned IPs'],
+] as const;
+
+/**
+ * The L2Counters a responder feeds: metallb_layer2_requests_received / responses_sent / gratuitous_sent
+ * (label ip) in `registry`. Registers them once; later calls return counters bound to the same metrics.
+ */
+export function l2CountersFor(registry: Registry): L2Counters {
+  const [req, resp, grat] = L2_COUNTERS.map(([name, help]) => {
+    const existing = registry.getSingleMetric(name);
+    return (existing as Counter<'ip'> | undefined) ?? new Counter({ name, help, labelNames: ['ip'] as const, registers: [registry] });
+  }) as [Counter<'ip'>, Counter<'ip'>, Counter<'ip'>];
+  return {
+    request: (ip) => req.inc({ ip }),
+    response: (ip) => resp.inc({ ip }),
+    gratuitous: (ip) => grat.inc({ ip }),
+  };
 }

@@ -204,3 +204,42 @@ test('invalid configuration', () => {
   assert.equal(r2.verdict, 'not-announced');
   assert.match(r2.sentence, /rejected by the speakers \(BGPPeer router/);
 });
+
+test('L2 mode: the election winner, the live speakers, Local policy and shared-IP conflicts', () => {
+  // nodes n1/n2, endpoint on n1: the winner is the first of the SHA-256 order of <node>#192.168.10.0
+  const l2 = explainService('default/web', base({ ads: [], l2: [l2Ad('l2')] }), OPTS);
+  assert.equal(l2.verdict, 'ok');
+  const order = l2.details.find((d) => d.startsWith('layer2 election order'))!;
+  const first = /: (n\d), (n\d)/.exec(order)!;
+  assert.match(l2.sentence, new RegExp(`by node ${first[1]}, which answers ARP/NDP`));
+  // only the other node has a live speaker: it wins
+  const other = first[1] === 'n1' ? 'n2' : 'n1';
+  const live = explainService('default/web', { ...base({ ads: [], l2: [l2Ad('l2')] }), liveSpeakers: [other] }, OPTS);
+  assert.match(live.sentence, new RegExp(`by node ${other},`));
+  // no live speaker at all
+  const none = explainService('default/web', { ...base({ ads: [], l2: [l2Ad('l2')] }), liveSpeakers: [] }, OPTS);
+  assert.equal(none.verdict, 'not-announced');
+  assert.ok(none.details.includes('node n1: no live speaker'));
+  // Local policy with the endpoint on a node no L2Advertisement selects
+  const local = explainService(
+    'default/web',
+    base({ services: [svc('web', { ip: '192.168.10.0', local: true })], ads: [], l2: [l2Ad('l2', { nodeSelectors: [{ matchLabels: { 'kubernetes.io/hostname': 'n2' } }] })] }),
+    OPTS,
+  );
+  assert.equal(local.verdict, 'not-announced');
+  assert.match(local.sentence, /externalTrafficPolicy: Local/);
+  // allow-shared-ip with an L2Advertisement that has serviceSelectors
+  const shared = explainService(
+    'default/web',
+    base({ services: [svc('web', { ip: '192.168.10.0', labels: { app: 'web' }, annotations: { 'metallb.io/allow-shared-ip': 'k' } })], ads: [], l2: [l2Ad('l2', { serviceSelectors: [{ matchLabels: { app: 'web' } }] })] }),
+    OPTS,
+  );
+  assert.equal(shared.verdict, 'not-announced');
+  assert.match(shared.sentence, /allow-shared-ip/);
+  // no ready endpoint
+  const noEp = explainService('default/web', base({ ads: [], l2: [l2Ad('l2')], endpointSlices: [slice('web', [{ node: 'n1', ready: false }])] }), OPTS);
+  assert.match(noEp.sentence, /no ready endpoint, so no node answers ARP\/NDP/);
+  // a pool with both BGP and L2 advertisements: the L2 winner is a detail of the BGP explanation
+  const both = explainService('default/web', base({ l2: [l2Ad('l2')] }), OPTS);
+  assert.ok(both.details.some((d) => d.startsWith('layer2: ')), both.details.join('\n'));
+});

@@ -3,12 +3,14 @@
 // the speaker's per-node decisions instead of re-implementing them.
 import type { KubeObject, Namespace, Node } from '../api/meta.js';
 import type { BGPSessionState } from '../api/frrk8s.js';
-import { parseConfig, type Config, type Pool } from '../config/metallb/parse.js';
+import { parseConfig, selectsNode, type Config, type Pool } from '../config/metallb/parse.js';
 import { emptyResources, type ClusterResources, type ConfigError } from '../config/metallb/types.js';
 import { Allocator } from '../ipam/allocator.js';
 import { convergeService, currentIngress, requestedIPs, requestedPool, serviceFamily, serviceInfo, serviceKey, startupOrder, type ServiceLike } from '../ipam/service.js';
-import { adForPeer, bgpAdsFor, bgpShouldAnnounce, checkService, lbClassMatches, nodeView, slicesOf } from '../speaker/announce.js';
+import { adForPeer, bgpAdsFor, bgpShouldAnnounce, checkService, endpointUsable, lbClassMatches, nodeView, slicesOf } from '../speaker/announce.js';
+import { l2AdsForService, l2ShouldAnnounce, nodeExcluded } from '../speaker/l2.js';
 import type { EndpointSliceObject, ServiceObject } from '../speaker/types.js';
+import { formatIP } from '../util/ip.js';
 import { peerLabelValue } from '../controllers/frr-status.js';
 
 export type Verdict = 'ok' | 'no-address' | 'not-announced' | 'not-found' | 'not-loadbalancer';
@@ -31,6 +33,8 @@ export interface ExplainInput {
   resources?: Partial<ClusterResources>;
   /** BGPSessionState objects; undefined = session state unknown (not checked). */
   sessions?: BGPSessionState[];
+  /** Nodes with a live speaker (membership Leases); undefined = every Node is assumed to run one (L2 election). */
+  liveSpeakers?: string[];
 }
 
 export interface ExplainOptions {
@@ -219,6 +223,60 @@ function hasFamily(p: Pool, family: string): boolean {
   return family === 'dual' ? has4 && has6 : family === 'ipv6' ? has6 : has4;
 }
 
+/** L2 mode: the §4.2 election as every speaker runs it (reasons notOwner, sharedIPWithServiceSelector, noMatchingAdvertisement). */
+function explainL2(key: string, svc: ServiceObject, pool: Pool, ipTexts: string[], ips: string, nodes: Node[], slices: EndpointSliceObject[], input: ExplainInput, details: string[]): Explanation {
+  const adNames = list(pool.l2Advertisements.map((a) => a.name));
+  if (nodes.length === 0) {
+    details.push('no Node objects given: the L2 election is not checked');
+    return { verdict: 'ok', sentence: `Service ${key} has ${ips} from pool ${pool.name}, which is announced in L2 mode (L2Advertisement ${adNames}).`, todo: 'nothing (pass the Nodes to see which node answers ARP/NDP for it).', details };
+  }
+  const views = nodes.map((n) => nodeView(n.metadata.name!, n));
+  const live = input.liveSpeakers;
+  const e = l2ShouldAnnounce({ svc, pool, ips: ipTexts, node: views[0]!, nodes: views, liveSpeakers: live, slices });
+  const assumed = live === undefined ? ' (every Node assumed to run a speaker)' : '';
+  if (e.reason === 'sharedIPWithServiceSelector')
+    return {
+      verdict: 'not-announced',
+      sentence: `Service ${key} has ${ips} and the annotation metallb.io/allow-shared-ip, but an L2Advertisement of pool ${pool.name} (${adNames}) has serviceSelectors, which MetalLB does not combine with shared IPs, so no node announces it.`,
+      todo: 'remove the serviceSelectors from the L2Advertisement, or stop sharing the IP.',
+      details,
+    };
+  if (e.winner) {
+    details.push(`layer2 election order for ${ipTexts[0]}: ${e.candidates.join(', ')}${assumed}`);
+    return {
+      verdict: 'ok',
+      sentence: `Service ${key} has ${ips} from pool ${pool.name}, announced in L2 mode (L2Advertisement ${adNames}) by node ${e.winner}, which answers ARP/NDP for it.`,
+      todo: 'nothing.',
+      details,
+    };
+  }
+  const usable = slices.some((s) => (s.endpoints ?? []).some(endpointUsable));
+  if (!usable)
+    return { verdict: 'not-announced', sentence: `Service ${key} has ${ips}, but it has no ready endpoint, so no node answers ARP/NDP for it.`, todo: 'make the pods behind the service ready (kubectl get endpointslices -l kubernetes.io/service-name=NAME), or fix its selector.', details };
+  const ads = l2AdsForService(pool, svc);
+  if (ads.length === 0)
+    return {
+      verdict: 'not-announced',
+      sentence: `Service ${key} has ${ips}, but the serviceSelectors of pool ${pool.name}'s L2Advertisements (${adNames}) do not match its labels, so no node announces it.`,
+      todo: 'label the service to match an L2Advertisement serviceSelector, or widen the selector.',
+      details,
+    };
+  for (const v of views) {
+    if (live !== undefined && !live.includes(v.name)) details.push(`node ${v.name}: no live speaker`);
+    else if (nodeExcluded(v)) details.push(`node ${v.name}: ${v.networkUnavailable ? NODE_REASONS.nodeNetworkUnavailable : NODE_REASONS.nodeLabeledExcludeBalancers}`);
+    else if (!ads.some((a) => selectsNode(a, v.labels))) details.push(`node ${v.name}: no L2Advertisement of the pool selects it`);
+  }
+  return {
+    verdict: 'not-announced',
+    sentence:
+      svc.spec?.externalTrafficPolicy === 'Local'
+        ? `Service ${key} has ${ips} and externalTrafficPolicy: Local, but no node that may announce it in L2 mode${assumed} runs a ready endpoint of it, so no node answers ARP/NDP for it.`
+        : `Service ${key} has ${ips}, but no node may announce it in L2 mode${assumed} (L2Advertisement ${adNames}: nodeSelectors, excluded nodes or no live speaker), so no node answers ARP/NDP for it.`,
+    todo: 'see the details per node: fix the L2Advertisement nodeSelectors, the node conditions/labels, or start the speakers.',
+    details,
+  };
+}
+
 function explainAnnouncement(svc: ExplainService, input: ExplainInput, config: Config, lbClass: string): Explanation {
   const key = serviceKey(svc);
   const sobj = svc as ServiceObject;
@@ -242,16 +300,13 @@ function explainAnnouncement(svc: ExplainService, input: ExplainInput, config: C
       details,
     };
   }
-  if (pool.bgpAdvertisements.length === 0) {
-    return {
-      verdict: 'ok',
-      sentence: `Service ${key} has ${ips} from pool ${pool.name}, which is announced in L2 mode (L2Advertisement ${list(pool.l2Advertisements.map((a) => a.name))}); L2 announcement is not checked further.`,
-      todo: 'nothing.',
-      details,
-    };
-  }
   const nodes = [...(input.nodes ?? [])].sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : 1));
   const slices = slicesOf(sobj, input.endpointSlices ?? []);
+  if (pool.bgpAdvertisements.length === 0) return explainL2(key, sobj, pool, check.ips.map(formatIP), ips, nodes, slices, input, details);
+  if (pool.l2Advertisements.length > 0 && nodes.length > 0) {
+    const l2 = explainL2(key, sobj, pool, check.ips.map(formatIP), ips, nodes, slices, input, []);
+    details.push(`layer2: ${l2.sentence}`);
+  }
   if (nodes.length === 0) {
     details.push('no Node objects given: node eligibility, endpoints and sessions not checked');
     return { verdict: 'ok', sentence: `Service ${key} has ${ips} from pool ${pool.name}, covered by BGPAdvertisement ${list(pool.bgpAdvertisements.map((a) => a.name))}.`, todo: 'nothing (pass the Nodes to check which node announces it).', details };

@@ -1,6 +1,6 @@
 // Wires the runtime together for one process role: shared informers, controllers (optionally only while
 // holding a Lease), events, the health/metrics server, and graceful shutdown on SIGTERM/SIGINT:
-// stop the controllers' queues and wait (bounded) for reconciles in flight, release the lease, stop the
+// stop the controllers' queues and wait (bounded) for reconciles in flight, run the shutdown hooks, release the lease, stop the
 // informers, flush events, close the server.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -62,6 +62,7 @@ export class Manager {
   private stopping: Promise<void> | undefined;
   private healthPort: number | undefined;
   private leaderTransition: Promise<void> = Promise.resolve();
+  private readonly shutdownHooks: Array<() => Promise<void>> = [];
 
   constructor(private readonly opts: ManagerOptions) {
     this.registry = opts.registry ?? new Registry();
@@ -120,6 +121,11 @@ export class Manager {
     return c;
   }
 
+  /** Runs during stop(), after the controllers have drained and before the informers stop (errors are logged). */
+  onShutdown(hook: () => Promise<void>): void {
+    this.shutdownHooks.push(hook);
+  }
+
   addReadyCheck(name: string, check: Parameters<HealthServer['addReadyCheck']>[1]): void {
     this.health?.addReadyCheck(name, check);
   }
@@ -165,6 +171,7 @@ export class Manager {
     await this.leaderTransition;
     const drained = await Promise.all(this.controllers.map(({ c }) => c.stop(timeout)));
     if (drained.includes(false)) this.log.warn('some reconciles did not finish before the shutdown deadline');
+    for (const hook of this.shutdownHooks) await hook().catch((e: unknown) => this.log.warn('shutdown hook failed', { error: (e as Error).message }));
     await this.elector?.stop({ release: true });
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
     await this.events.flush();
