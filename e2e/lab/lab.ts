@@ -3,6 +3,8 @@
 // (AS 64500, 10.0.0.11, .12, ...) on one bridge, a "client" behind the router, and one frr agent per
 // node, a speaker per node and the IPAM controller, all driven from this process; e2e/lab/workloads.ts
 // stands in for kubelet: ClusterIPs, EndpointSlices and an HTTP server per Service IP on nodes with endpoints.
+// L2 mode: each node's speaker drives an ARP/NDP responder running inside the node's namespace (one child
+// process per node, operator/l2/child.ts), and "lanclient" (10.0.0.100) sits on the nodes' bridge.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +16,7 @@ import { FRRAgent } from '../../operator/controllers/frr-agent.js';
 import { frrControlBackend } from '../../operator/controllers/frr-backend.js';
 import { ServiceIPAM } from '../../operator/controllers/service-ipam.js';
 import { Speaker } from '../../operator/controllers/speaker.js';
+import { ChildResponder, RESPONDER_MAIN } from '../../operator/l2/child.js';
 import { Workloads } from './workloads.js';
 import { KubeApiError, KubeClient, Manager, applyObject } from '../../operator/runtime/index.js';
 import { createServingCertificates } from '../../operator/util/certs.js';
@@ -29,6 +32,9 @@ import { Topology, type FRRInstance } from '../topology/index.js';
 export const LAB_ROUTER_ASN = 64501;
 export const LAB_NODE_ASN = 64500;
 export const LAB_SUBNET = '10.0.0';
+/** the host on the nodes' LAN that reaches L2 Service IPs directly */
+export const LAB_LAN_CLIENT = 'lanclient';
+export const LAB_LAN_CLIENT_IP = `${LAB_SUBNET}.100`;
 /** the router's side of the TCP MD5 password of examples/bgp (Secret bgp-peer-password) */
 export const LAB_PASSWORD = 'change-me-bgp-secret';
 
@@ -55,9 +61,15 @@ export interface LabState {
 interface LabNode {
   name: string;
   frr: FRRInstance;
-  /** the node's frr agent and speaker */
+  /** the node's frr agent */
   mgr: Manager;
   agent: FRRAgent;
+  /** the node's speaker (its own Manager, like its own pod) and its L2 responder in the node's namespace */
+  speakerMgr: Manager;
+  speaker: Speaker;
+  responder: ChildResponder;
+  /** set by killSpeaker until startSpeaker: the speaker object is dead (its responder process is gone) */
+  speakerKilled?: boolean;
 }
 
 const TUNING = { routeMapDelayTimer: 1, coalesceTime: 100 };
@@ -157,6 +169,7 @@ export class Lab {
       const nodeIPs = nodeNames.map((_, i) => `${LAB_SUBNET}.${11 + i}`);
       for (const [i, n] of nodeNames.entries()) await topo.addHost(n, { address: nodeIPs[i] });
       await topo.addHost('client', { lan: false });
+      await topo.addHost(LAB_LAN_CLIENT, { address: LAB_LAN_CLIENT_IP });
       const link = await topo.addLink('router', 'client');
       await topo.setForwarding('router', true);
       await topo.addRoute('client', 'default', link.aIP);
@@ -170,9 +183,11 @@ export class Lab {
           metadata: { name, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' } },
         }, 'metalfrr-lab');
         await client.mergePatch(`/api/v1/nodes/${name}/status`, { status: { addresses: [{ type: 'InternalIP', address: nodeIPs[i] }, { type: 'Hostname', address: name }] } }).catch(() => undefined);
+        // like kube-proxy's strictARP: the kernel answers ARP only for addresses of the asking interface,
+        // so Service IPs on lo are announced by the elected node's responder alone
+        await topo.exec(name, ['sysctl', '-qw', 'net.ipv4.conf.all.arp_ignore=1', 'net.ipv4.conf.all.arp_announce=2'], { check: true });
         const frr = await topo.startFRR(name);
-        const { mgr, agent } = await startNodeRoles(api, name, frr, log);
-        nodes.push({ name, frr, mgr, agent });
+        nodes.push({ name, frr, ...(await startNodeRoles(api, name, frr, log)), ...(await startSpeaker(api, topo, name, log)) });
       }
       controller = await startController(api, log);
       workloads = new Workloads(new KubeClient(api.kubeConfig()), topo, nodeNames, log.child({ role: 'workloads' }));
@@ -182,7 +197,7 @@ export class Lab {
         apiUrl: api.url,
         kubeconfig,
         prefix: topo.prefix,
-        namespaces: Object.fromEntries(['router', 'client', ...nodeNames].map((h) => [h, topo!.ns(h)])),
+        namespaces: Object.fromEntries(['router', 'client', LAB_LAN_CLIENT, ...nodeNames].map((h) => [h, topo!.ns(h)])),
         vtySockets: Object.fromEntries([['router', router.runDir], ...nodes.map((n) => [n.name, n.frr.runDir])]),
         nodes: nodeNames,
         ready: true,
@@ -195,6 +210,8 @@ export class Lab {
       for (const n of nodes) {
         n.agent.stop();
         await n.mgr.stop();
+        await n.speakerMgr.stop();
+        await n.responder.close();
       }
       webhook?.close();
       await topo?.destroy();
@@ -216,10 +233,34 @@ export class Lab {
     for (const n of this.nodes) {
       n.agent.stop();
       await n.mgr.stop();
-      const { mgr, agent } = await startNodeRoles(this.api, n.name, n.frr, log);
-      restarted.push({ name: n.name, frr: n.frr, mgr, agent });
+      await n.speakerMgr.stop();
+      await n.responder.close();
+      restarted.push({ name: n.name, frr: n.frr, ...(await startNodeRoles(this.api, n.name, n.frr, log)), ...(await startSpeaker(this.api, this.topo, n.name, log)) });
     }
     this.nodes = restarted;
+  }
+
+  private node(name: string): LabNode {
+    const n = this.nodes.find((x) => x.name === name);
+    if (!n) throw new Error(`no lab node ${name}`);
+    return n;
+  }
+
+  /**
+   * Kills a node's speaker as SIGKILL would: no cleanup, its membership Lease and ServiceL2Status stay
+   * behind, its responder process is killed (it stops answering at once).
+   */
+  async killSpeaker(name: string): Promise<void> {
+    const n = this.node(name);
+    n.responder.kill('SIGKILL');
+    n.speakerKilled = true;
+    await n.speaker.crash();
+  }
+
+  /** Starts a node's speaker again (after killSpeaker), with a new responder process. */
+  async startSpeaker(name: string, log: Logger): Promise<void> {
+    const n = this.node(name);
+    Object.assign(n, await startSpeaker(this.api, this.topo, name, log), { speakerKilled: false });
   }
 
   async stop(): Promise<void> {
@@ -228,6 +269,8 @@ export class Lab {
     for (const n of this.nodes) {
       n.agent.stop();
       await n.mgr.stop();
+      await n.speakerMgr.stop();
+      await n.responder.close();
     }
     this.webhook.close();
     await this.topo.destroy();
@@ -242,7 +285,7 @@ async function startController(api: TestApiServer, log: Logger): Promise<Manager
   return controller;
 }
 
-/** A node's speaker and frr agent (one Manager, like one node's pods). */
+/** A node's frr agent (one Manager, like the node's frr-k8s pod). */
 async function startNodeRoles(api: TestApiServer, name: string, frr: FRRInstance, log: Logger): Promise<{ mgr: Manager; agent: FRRAgent }> {
   const nodeLog = log.child({ node: name });
   const mgr = new Manager({ client: new KubeClient(api.kubeConfig()), name: 'frr-k8s', logger: nodeLog });
@@ -253,10 +296,34 @@ async function startNodeRoles(api: TestApiServer, name: string, frr: FRRInstance
     statusIntervalMs: 1000,
     backend: frrControlBackend(new FRRControl({ socketDir: frr.runDir, configDir: frr.etcDir, tuning: TUNING, logger: nodeLog })),
   });
-  new Speaker(mgr, new KubeClient(api.kubeConfig()), { node: name, namespace: DEFAULT_METALLB_NAMESPACE, frrk8sNamespace: DEFAULT_FRRK8S_NAMESPACE });
   await mgr.start();
   agent.startPolling();
   return { mgr, agent };
+}
+
+/** A node's speaker (own Manager, like the speaker pod) with its L2 responder inside the node's namespace. */
+async function startSpeaker(api: TestApiServer, topo: Topology, name: string, log: Logger): Promise<{ speakerMgr: Manager; speaker: Speaker; responder: ChildResponder }> {
+  const nodeLog = log.child({ node: name, role: 'speaker' });
+  const speakerMgr = new Manager({ client: new KubeClient(api.kubeConfig()), name: 'speaker', logger: nodeLog });
+  let speaker: Speaker | undefined;
+  const responder = new ChildResponder({
+    command: ['ip', 'netns', 'exec', topo.ns(name), process.execPath, RESPONDER_MAIN],
+    counters: {
+      request: (ip) => speaker?.l2Counters.request(ip),
+      response: (ip) => speaker?.l2Counters.response(ip),
+      gratuitous: (ip) => speaker?.l2Counters.gratuitous(ip),
+    },
+    logger: nodeLog.child({ l2: 'responder' }),
+  });
+  await responder.ready;
+  speaker = new Speaker(speakerMgr, new KubeClient(api.kubeConfig()), {
+    node: name,
+    namespace: DEFAULT_METALLB_NAMESPACE,
+    frrk8sNamespace: DEFAULT_FRRK8S_NAMESPACE,
+    l2Responder: responder,
+  });
+  await speakerMgr.start();
+  return { speakerMgr, speaker, responder };
 }
 
 /** Applies objects in a sensible order (namespaces, secrets, CRs, then workloads); reports per object. */

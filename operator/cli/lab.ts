@@ -193,26 +193,47 @@ function routerRoutes(s: LabState): string {
   return r.status === 0 ? r.stdout : '';
 }
 
-/** Waits (up to 60 s) until every LoadBalancer Service has an address and the router has a route to it. */
+/** Whether an address is on the lab's LAN (announced in L2 mode) rather than routed over BGP. */
+function onLAN(ip: string): boolean {
+  return ip.startsWith('10.0.0.');
+}
+
+type L2Status = KubeObject & { status?: { node?: string; serviceName?: string; serviceNamespace?: string } };
+
+async function l2Owners(s: LabState): Promise<Map<string, string>> {
+  const client = new KubeClient(loadKubeConfig(s.kubeconfig));
+  const items = (await client.list<L2Status>('/apis/metallb.io/v1beta1/namespaces/metallb-system/servicel2statuses').catch(() => ({ items: [] as L2Status[] }))).items;
+  return new Map(items.map((o) => [`${o.status?.serviceNamespace}/${o.status?.serviceName}`, o.status?.node ?? '?']));
+}
+
+/**
+ * Waits (up to 60 s) until every LoadBalancer Service has an address, the router has a route to each
+ * BGP address and every LAN (L2) address has an owner node.
+ */
 async function waitForServices(s: LabState, io: CommandIO): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const svcs = await lbServices(s);
-    const ips = svcs.flatMap((svc) => svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip);
     const routes = routerRoutes(s);
-    if (svcs.every((svc) => (svc.status?.loadBalancer?.ingress ?? []).length > 0) && ips.every((ip) => routes.includes(`${ip}/32`))) return;
+    const owners = await l2Owners(s);
+    const done = svcs.every((svc) => {
+      const ips = (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '');
+      if (ips.length === 0) return false;
+      return ips.every((ip) => (onLAN(ip) ? owners.has(`${svc.metadata.namespace}/${svc.metadata.name}`) : routes.includes(`${ip}/32`)));
+    });
+    if (done) return;
     if (Date.now() > deadline) {
-      io.out('(not every Service has an address routed by the router yet; `metalfrr lab status` shows the current state)');
+      io.out('(not every Service has an address routed by the router or announced on the LAN yet; `metalfrr lab status` shows the current state)');
       return;
     }
     await new Promise((r) => setTimeout(r, 500));
   }
 }
 
-/** An HTTP GET from the client namespace (behind the router), as a user's curl would do. */
-function httpFromClient(s: LabState, ip: string, port: number): string {
+/** An HTTP GET from a lab host (default: the client behind the router), as a user's curl would do. */
+function httpFromClient(s: LabState, ip: string, port: number, host = 'client'): string {
   const script = `require('node:http').get({host:${JSON.stringify(ip)},port:${port},timeout:3000},(r)=>{let b='';r.on('data',(d)=>b+=d);r.on('end',()=>{process.stdout.write(b);process.exit(0)})}).on('error',(e)=>{process.stdout.write('error: '+e.message);process.exit(1)}).on('timeout',function(){this.destroy(new Error('timeout'))})`;
-  const r = spawnSync('ip', ['netns', 'exec', s.namespaces.client!, process.execPath, '-e', script], { encoding: 'utf8', timeout: 10_000 });
+  const r = spawnSync('ip', ['netns', 'exec', s.namespaces[host]!, process.execPath, '-e', script], { encoding: 'utf8', timeout: 10_000 });
   return (r.stdout || r.stderr || '').trim();
 }
 
@@ -242,7 +263,20 @@ async function labStatus(s: LabState, io: CommandIO): Promise<number> {
   io.out('\nRouter BGP routes:');
   io.out(vtysh('show ip route bgp').trimEnd().split('\n').map((l) => `  ${l}`).join('\n'));
   const targets = lbs.flatMap((svc) => (svc.status?.loadBalancer?.ingress ?? []).flatMap((i) => (svc.spec?.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP').map((p) => ({ svc, ip: i.ip!, port: p.port }))));
-  if (targets.length > 0) io.out('\nHTTP from the client (behind the router):');
-  for (const t of targets) io.out(`  http://${t.ip}:${t.port}/ (${t.svc.metadata.namespace}/${t.svc.metadata.name}) -> ${httpFromClient(s, t.ip, t.port)}`);
+  const l2 = targets.filter((t) => onLAN(t.ip));
+  const routed = targets.filter((t) => !onLAN(t.ip));
+  if (routed.length > 0) io.out('\nHTTP from the client (behind the router):');
+  for (const t of routed) io.out(`  http://${t.ip}:${t.port}/ (${t.svc.metadata.namespace}/${t.svc.metadata.name}) -> ${httpFromClient(s, t.ip, t.port)}`);
+  if (l2.length > 0 && s.namespaces.lanclient) io.out('\nHTTP from lanclient (10.0.0.100, on the nodes\' LAN):');
+  for (const t of l2) if (s.namespaces.lanclient) io.out(`  http://${t.ip}:${t.port}/ (${t.svc.metadata.namespace}/${t.svc.metadata.name}) -> ${httpFromClient(s, t.ip, t.port, 'lanclient')}`);
+  const owners = await l2Owners(s);
+  if (l2.length > 0) {
+    io.out('\nL2 (ARP on the nodes\' LAN):');
+    for (const t of l2) {
+      const owner = owners.get(`${t.svc.metadata.namespace}/${t.svc.metadata.name}`) ?? '(no owner yet)';
+      const neigh = s.namespaces.lanclient ? spawnSync('ip', ['-n', s.namespaces.lanclient, 'neigh', 'show', t.ip], { encoding: 'utf8' }).stdout.trim() : '';
+      io.out(`  ${t.ip} (${t.svc.metadata.namespace}/${t.svc.metadata.name}) answered by ${owner}${neigh ? `; lanclient: ${neigh}` : ''}`);
+    }
+  }
   return 0;
 }
