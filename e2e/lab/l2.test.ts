@@ -12,11 +12,12 @@ import { join } from 'node:path';
 import { loadManifests } from '../../operator/util/manifests.js';
 import { silentLogger } from '../../operator/util/log.js';
 import { projectPath } from '../../operator/util/paths.js';
+import { capMissing } from '../../operator/l2/cap.js';
 import { frrSkip, requireFRR, waitFor } from '../topology/index.js';
 import { LAB_LAN_CLIENT, Lab } from './lab.js';
 import { Prober } from './prober.js';
 
-const skip = frrSkip();
+const skip = frrSkip() || (capMissing() && process.env.CI !== 'true' ? `L2 responder unavailable: ${capMissing()}` : false);
 
 describe('lab: L2 mode', { skip }, () => {
   let lab: Lab;
@@ -38,6 +39,8 @@ describe('lab: L2 mode', { skip }, () => {
 
   before(async () => {
     requireFRR();
+    const missing = capMissing();
+    if (missing) assert.fail(`the L2 lab needs the cap module and libpcap: ${missing}`);
     dir = mkdtempSync(join(tmpdir(), 'metalfrr-lab-l2-'));
     lab = await Lab.start({ stateDir: dir, logger: silentLogger });
     const lines = await lab.apply(loadManifests([projectPath('examples', 'lab')]).objects.map((o) => o.object));

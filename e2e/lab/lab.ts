@@ -17,6 +17,7 @@ import { frrControlBackend } from '../../operator/controllers/frr-backend.js';
 import { ServiceIPAM } from '../../operator/controllers/service-ipam.js';
 import { Speaker } from '../../operator/controllers/speaker.js';
 import { ChildResponder, RESPONDER_MAIN } from '../../operator/l2/child.js';
+import { capMissing } from '../../operator/l2/cap.js';
 import { Workloads } from './workloads.js';
 import { KubeApiError, KubeClient, Manager, applyObject } from '../../operator/runtime/index.js';
 import { createServingCertificates } from '../../operator/util/certs.js';
@@ -67,7 +68,8 @@ interface LabNode {
   /** the node's speaker (its own Manager, like its own pod) and its L2 responder in the node's namespace */
   speakerMgr: Manager;
   speaker: Speaker;
-  responder: ChildResponder;
+  /** absent when libpcap / the cap module is missing (L2 decided, nothing answered) */
+  responder?: ChildResponder;
   /** set by killSpeaker until startSpeaker: the speaker object is dead (its responder process is gone) */
   speakerKilled?: boolean;
 }
@@ -211,7 +213,7 @@ export class Lab {
         n.agent.stop();
         await n.mgr.stop();
         await n.speakerMgr.stop();
-        await n.responder.close();
+        await n.responder?.close();
       }
       webhook?.close();
       await topo?.destroy();
@@ -234,7 +236,7 @@ export class Lab {
       n.agent.stop();
       await n.mgr.stop();
       await n.speakerMgr.stop();
-      await n.responder.close();
+      await n.responder?.close();
       restarted.push({ name: n.name, frr: n.frr, ...(await startNodeRoles(this.api, n.name, n.frr, log)), ...(await startSpeaker(this.api, this.topo, n.name, log)) });
     }
     this.nodes = restarted;
@@ -252,12 +254,20 @@ export class Lab {
    */
   async killSpeaker(name: string): Promise<void> {
     const n = this.node(name);
-    n.responder.kill('SIGKILL');
+    n.responder?.kill('SIGKILL');
     n.speakerKilled = true;
     await n.speaker.crash();
   }
 
-  /** Starts a node's speaker again (after killSpeaker), with a new responder process. */
+  /** Stops a node's speaker gracefully, as SIGTERM does: it stops answering, deletes its statuses, releases its Lease. */
+  async stopSpeaker(name: string): Promise<void> {
+    const n = this.node(name);
+    n.speakerKilled = true;
+    await n.speakerMgr.stop();
+    await n.responder?.close();
+  }
+
+  /** Starts a node's speaker again (after killSpeaker or stopSpeaker), with a new responder process. */
   async startSpeaker(name: string, log: Logger): Promise<void> {
     const n = this.node(name);
     Object.assign(n, await startSpeaker(this.api, this.topo, name, log), { speakerKilled: false });
@@ -270,7 +280,7 @@ export class Lab {
       n.agent.stop();
       await n.mgr.stop();
       await n.speakerMgr.stop();
-      await n.responder.close();
+      await n.responder?.close();
     }
     this.webhook.close();
     await this.topo.destroy();
@@ -302,11 +312,13 @@ async function startNodeRoles(api: TestApiServer, name: string, frr: FRRInstance
 }
 
 /** A node's speaker (own Manager, like the speaker pod) with its L2 responder inside the node's namespace. */
-async function startSpeaker(api: TestApiServer, topo: Topology, name: string, log: Logger): Promise<{ speakerMgr: Manager; speaker: Speaker; responder: ChildResponder }> {
+async function startSpeaker(api: TestApiServer, topo: Topology, name: string, log: Logger): Promise<{ speakerMgr: Manager; speaker: Speaker; responder?: ChildResponder }> {
   const nodeLog = log.child({ node: name, role: 'speaker' });
   const speakerMgr = new Manager({ client: new KubeClient(api.kubeConfig()), name: 'speaker', logger: nodeLog });
   let speaker: Speaker | undefined;
-  const responder = new ChildResponder({
+  const missing = capMissing();
+  if (missing) nodeLog.error('no L2 responder: L2 addresses will not be answered', { reason: missing });
+  const responder = missing ? undefined : new ChildResponder({
     command: ['ip', 'netns', 'exec', topo.ns(name), process.execPath, RESPONDER_MAIN],
     counters: {
       request: (ip) => speaker?.l2Counters.request(ip),
@@ -315,7 +327,7 @@ async function startSpeaker(api: TestApiServer, topo: Topology, name: string, lo
     },
     logger: nodeLog.child({ l2: 'responder' }),
   });
-  await responder.ready;
+  await responder?.ready;
   speaker = new Speaker(speakerMgr, new KubeClient(api.kubeConfig()), {
     node: name,
     namespace: DEFAULT_METALLB_NAMESPACE,

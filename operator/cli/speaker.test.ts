@@ -20,7 +20,14 @@ test('speaker options: defaults, frr-k8s namespace from the flag, the env or the
     ignoreExcludeLB: false,
     secretPassthrough: false,
     healthPort: 17472,
+    l2Responder: 'auto',
+    leaseDurationSeconds: 1,
+    leaseRenewMs: 300,
   });
+  const l2 = parseSpeakerArgs({ node: 'n1', 'l2-responder': 'off', 'lease-duration': '3', 'lease-renew-ms': '1000' }, [], {});
+  assert.deepEqual([l2.l2Responder, l2.leaseDurationSeconds, l2.leaseRenewMs], ['off', 3, 1000]);
+  assert.throws(() => parseSpeakerArgs({ node: 'n1', 'lease-renew-ms': '1000' }, [], {}), /--lease-renew-ms must be at least 50 and shorter than --lease-duration/);
+  assert.throws(() => parseSpeakerArgs({ node: 'n1', 'l2-responder': 'maybe' }, [], {}), /--l2-responder must be auto or off/);
   assert.equal(parseSpeakerArgs({ node: 'n1' }, [], { FRRK8S_NAMESPACE: 'frr-k8s-system' }).frrk8sNamespace, 'frr-k8s-system');
   const a = parseSpeakerArgs({ node: 'n1', 'frrk8s-namespace': 'x', 'lb-class': 'c', 'ignore-exclude-lb': true, 'health-port': '0' }, [], {});
   assert.deepEqual([a.frrk8sNamespace, a.lbClass, a.ignoreExcludeLB, a.healthPort], ['x', 'c', true, 0]);
