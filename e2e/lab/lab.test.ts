@@ -84,12 +84,18 @@ spec:
       if (!nginx || !local) return false;
       const twoPaths = new RegExp(`${nginx.replace(/\./g, '\\.')}/32 \\[20/0\\] via 10\\.0\\.0\\.1[12][^\\n]*\\n\\s+\\*\\s+via 10\\.0\\.0\\.1[12]`).test(s.out);
       const answered = /\(default\/nginx-bgp\) -> hello from node[12]/.test(s.out) && /\(default\/web-local\) -> hello from node1/.test(s.out);
-      return twoPaths && answered && s;
+      const localRoute = new RegExp(`${local.replace(/\./g, '\\.')}/32 \\[20/0\\] via 10\\.0\\.0\\.11`).test(s.out);
+      const l2 = /http:\/\/10\.0\.0\.2[45]\d:80\/ \(default\/nginx-l2\) -> hello from node[12]/.test(s.out);
+      return twoPaths && answered && localRoute && l2 && s;
     }, { what: 'addresses, routes and HTTP answers for the seed services', timeoutMs: 60_000 });
     const nginxIP = /nginx-bgp\s+(10\.0\.100\.\d+)/.exec(walk.out)![1]!;
     const localIP = /web-local\s+(10\.0\.100\.\d+)/.exec(walk.out)![1]!;
     assert.match(walk.out, new RegExp(`${nginxIP.replace(/\./g, '\\.')}/32 \\[20/0\\] via 10\\.0\\.0\\.1[12][^\\n]*\\n\\s+\\*\\s+via 10\\.0\\.0\\.1[12]`), 'two ECMP paths for the Cluster-policy service');
     assert.match(walk.out, new RegExp(`${localIP.replace(/\./g, '\\.')}/32 \\[20/0\\] via 10\\.0\\.0\\.11`), 'Local policy: node1 only');
+    // the L2 walk-through: the owner named by its ServiceL2Status is the node lanclient's HTTP answer came from
+    const l2 = /\(default\/nginx-l2\) -> hello from (node[12])[\s\S]*\(default\/nginx-l2\) answered by (node[12]); lanclient: \S+ dev eth0 lladdr/.exec(walk.out);
+    assert.ok(l2, walk.out);
+    assert.equal(l2[1], l2[2]);
     // an invalid BGPPeer is refused by the webhook through the lab's API server
     const badPeer = join(dir, 'bad-peer.yaml');
     writeFileSync(badPeer, 'apiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: {name: bad, namespace: metallb-system}\nspec: {myASN: 64500, peerASN: 64501, peerAddress: 10.0.0.9, holdTime: 2s}\n');

@@ -83,6 +83,7 @@ describe('examples/', () => {
       [
         ['bgp-pool', ['10.0.100.0/24']],
         ['first-pool', ['192.168.1.240-192.168.1.250']],
+        ['lab-l2-pool', ['10.0.0.240-10.0.0.250']],
       ],
     );
     const ranges = pools.flatMap((p) => poolRanges(p).map((r) => ({ ...r, pool: p.metadata.name })));
