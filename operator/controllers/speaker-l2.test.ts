@@ -1,6 +1,7 @@
 // The L2 path of the speaker: three speakers (node-a/b/c) in one process against the test API server, each
 // with a fake L2Responder recording when it holds which IP.
 import { after, before, test } from 'node:test';
+import { lbService, readyEndpointOn } from './speaker-fixtures.js';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../api/meta.js';
 import type { L2Announcement, L2Responder } from '../l2/types.js';
@@ -139,30 +140,8 @@ const mk = (path: string, obj: KubeObject) => client.create(path, obj);
 const mlb = (kind: string, plural: string, name: string, spec: Record<string, unknown>) =>
   mk(collectionPath('metallb.io/v1beta1', plural, NS), { apiVersion: 'metallb.io/v1beta1', kind, metadata: { name, namespace: NS }, spec });
 
-async function service(name: string, ip: string, policy: 'Cluster' | 'Local'): Promise<void> {
-  await mk(collectionPath('v1', 'services', 'default'), {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name, namespace: 'default' },
-    spec: { type: 'LoadBalancer', externalTrafficPolicy: policy, ports: [{ port: 80, protocol: 'TCP' }], selector: { app: name } },
-  });
-  await client.mergePatch(objectPath('v1', 'services', 'default', name, 'status'), { status: { loadBalancer: { ingress: [{ ip }] } } });
-}
-
-async function endpoints(service: string, nodeName: string): Promise<void> {
-  const body = {
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: { name: `${service}-abc`, namespace: 'default', labels: { 'kubernetes.io/service-name': service } },
-    addressType: 'IPv4',
-    endpoints: [{ addresses: ['10.244.1.5'], nodeName, conditions: { ready: true } }],
-    ports: [{ port: 80, protocol: 'TCP' }],
-  };
-  const path = objectPath('discovery.k8s.io/v1', 'endpointslices', 'default', `${service}-abc`);
-  const cur = await client.get<KubeObject>(path).catch(() => undefined);
-  if (cur) await client.replace(path, { ...body, metadata: { ...body.metadata, resourceVersion: cur.metadata.resourceVersion } });
-  else await mk(collectionPath('discovery.k8s.io/v1', 'endpointslices', 'default'), body);
-}
+const service = (name: string, ip: string, policy: 'Cluster' | 'Local'): Promise<void> => lbService(client, name, ip, policy);
+const endpoints = (svc: string, nodeName: string): Promise<void> => readyEndpointOn(client, svc, nodeName);
 
 before(async () => {
   api = new TestApiServer({ crds: projectPath('crds') });

@@ -1,5 +1,6 @@
 // The BGP speaker (frr-k8s mode) against the test API server.
 import { after, before, test } from 'node:test';
+import { lbService, readyEndpointOn } from './speaker-fixtures.js';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../api/meta.js';
 import type { FRRConfiguration } from '../api/frrk8s.js';
@@ -34,26 +35,8 @@ const mk = (path: string, obj: KubeObject) => client.create(path, obj);
 const mlb = (kind: string, plural: string, name: string, spec: Record<string, unknown>, version = 'v1beta1') =>
   mk(collectionPath(`metallb.io/${version}`, plural, NS), { apiVersion: `metallb.io/${version}`, kind, metadata: { name, namespace: NS }, spec });
 
-async function service(name: string, ip: string, policy: 'Cluster' | 'Local'): Promise<void> {
-  await mk(collectionPath('v1', 'services', 'default'), {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name, namespace: 'default' },
-    spec: { type: 'LoadBalancer', externalTrafficPolicy: policy, ports: [{ port: 80, protocol: 'TCP' }], selector: { app: name } },
-  });
-  await client.mergePatch(objectPath('v1', 'services', 'default', name, 'status'), { status: { loadBalancer: { ingress: [{ ip }] } } });
-}
-
-async function endpoints(service: string, nodeName: string): Promise<void> {
-  await mk(collectionPath('discovery.k8s.io/v1', 'endpointslices', 'default'), {
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: { name: `${service}-abc`, namespace: 'default', labels: { 'kubernetes.io/service-name': service } },
-    addressType: 'IPv4',
-    endpoints: [{ addresses: ['10.244.1.5'], nodeName, conditions: { ready: true } }],
-    ports: [{ port: 80, protocol: 'TCP' }],
-  });
-}
+const service = (name: string, ip: string, policy: 'Cluster' | 'Local'): Promise<void> => lbService(client, name, ip, policy);
+const endpoints = (svc: string, nodeName: string): Promise<void> => readyEndpointOn(client, svc, nodeName);
 
 before(async () => {
   api = new TestApiServer({ crds: projectPath('crds') });

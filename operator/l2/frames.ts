@@ -111,15 +111,8 @@ export function ipv6MulticastMac(ip: string): string {
 // ---------------------------------------------------------------------------------------------
 // parsing
 
-export interface ArpFrame {
+export interface ArpFrame extends ArpFields {
   kind: 'arp';
-  ethDst: string;
-  ethSrc: string;
-  op: number;
-  senderMac: string;
-  senderIp: string;
-  targetMac: string;
-  targetIp: string;
 }
 
 export interface NeighborSolicitation {
