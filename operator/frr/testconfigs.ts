@@ -3,17 +3,19 @@
 // (N neighbors x M prefixes) for timing. Built from FRRConfigurations through the real pipeline.
 import type { FRRConfiguration } from '../api/frrk8s.js';
 import { renderForNode } from './pipeline.js';
+import type { SeqNumbering } from './render.js';
 
 type Spec = NonNullable<FRRConfiguration['spec']>;
 type Router = NonNullable<NonNullable<Spec['bgp']>['routers']>[number];
 type Neighbor = NonNullable<Router['neighbors']>[number];
 
-export function render(spec: Spec, opts: { alwaysBlock?: string[]; hostname?: string; logLevel?: string } = {}): string {
+export function render(spec: Spec, opts: { alwaysBlock?: string[]; hostname?: string; logLevel?: string; seqNumbering?: SeqNumbering } = {}): string {
   const cfg = { apiVersion: 'frrk8s.metallb.io/v1beta1', kind: 'FRRConfiguration', metadata: { name: 'test', namespace: 'frr-k8s-system' }, spec } as FRRConfiguration;
   return renderForNode([cfg], { name: 'node1', labels: {} }, {
     hostname: opts.hostname ?? 'node1',
     ...(opts.alwaysBlock ? { alwaysBlock: opts.alwaysBlock } : {}),
     ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
+    ...(opts.seqNumbering ? { seqNumbering: opts.seqNumbering } : {}),
   }).config;
 }
 
