@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { normalizedLines, vtyshAvailability, vtyshCheck } from '../frr/testutil.js';
 import { projectPath } from '../util/paths.js';
+import { fnv1a32, MAX_SEQ } from '../frr/view.js';
 import { main } from './main.js';
 
 const td = (f: string): string => projectPath('operator', 'cli', 'testdata', f);
@@ -14,8 +15,8 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 const examples = projectPath('examples');
-/** The stable seq of an IPv4 prefix (docs/frr-rendering.md): its midpoint as a 32-bit number. */
-const midpoint = (a: number, b: number, c: number, d: number): number => ((a * 256 + b) * 256 + c) * 256 + d;
+/** The stable seq of an entry with le/ge (docs/frr-rendering.md): FNV-1a of its text. */
+const hashed = (match: string): number => 1 + (fnv1a32(match) % (MAX_SEQ - 1));
 
 test('render --node worker-1 examples/: the frr-k8s objects that select the node, MetalLB objects ignored', async (t) => {
   const r = await run('render', '--node', 'worker-1', examples);
@@ -27,7 +28,7 @@ test('render --node worker-1 examples/: the frr-k8s objects that select the node
   assert.ok(lines.includes('router bgp 64500'));
   assert.ok(lines.includes('  neighbor 10.0.0.1 password change-me-bgp-secret'), 'password from the Secret of frr-k8s-system');
   // receive-all-on-edge-nodes does not select worker-1: the filtered list of receive-from-router applies
-  assert.ok(lines.includes(`ip prefix-list 10.0.0.1-inpl-ipv4 seq ${midpoint(172, 16, 128, 0)} permit 172.16.0.0/16 le 24`));
+  assert.ok(lines.includes(`ip prefix-list 10.0.0.1-inpl-ipv4 seq ${hashed('172.16.0.0/16 le 24')} permit 172.16.0.0/16 le 24`));
   assert.ok(!r.out.includes('permit any'));
   // --seq upstream: frr-k8s' 1..n numbering
   const up = await run('render', '--node', 'worker-1', '--seq', 'upstream', examples);
@@ -73,7 +74,7 @@ test('render: --node-labels, --log-level, --hostname, --always-block, --no-host-
   assert.equal(lines[0], 'log stdout warnings');
   assert.ok(lines.includes('hostname w1.example'));
   assert.ok(lines.includes('ip prefix-list 10.0.0.1-inpl-ipv4 seq 4294967295 permit any'), 'mode all of the edge object wins');
-  assert.ok(lines.includes(`ip prefix-list 10.0.0.1-denied-inpl-ipv4 seq ${midpoint(192, 168, 1, 128)} permit 192.168.1.0/24 le 32`));
+  assert.ok(lines.includes(`ip prefix-list 10.0.0.1-denied-inpl-ipv4 seq ${hashed('192.168.1.0/24 le 32')} permit 192.168.1.0/24 le 32`));
   assert.ok(lines.some((l) => /^ {2}bgp router-id \d+\.\d+\.\d+\.\d+$/.test(l)));
   assert.ok(lines.includes('  neighbor 10.0.0.1 timers connect 60'));
 });

@@ -243,19 +243,19 @@ function ipv4ToNumber(addr: string): number | null {
 /**
  * The seq an entry asks for, before collisions, from the entry alone:
  * - `any` (the catch-all `permit any` / `deny any`): MAX_SEQ, after everything else;
- * - IPv4 `a/L`: the midpoint of the prefix in the 32-bit address space, `a + 2^(31-L)` (`a` itself
- *   for a /32). Injective over all prefixes of length 0..31 (the lowest set bit gives L) and
- *   order-preserving by address, so `show ip prefix-list` reads sorted; a /32 collides only with the
- *   prefix whose midpoint it is (10.0.0.128/32 and 10.0.0.0/24), and `le`/`ge` variants of one prefix
- *   collide with each other;
- * - IPv6 (and anything unparsable): FNV-1a of the whole match text (`le`/`ge` included) in 1..MAX_SEQ-1.
+ * - IPv4 `a/L` without `le`/`ge`: the midpoint of the prefix in the 32-bit address space,
+ *   `a + 2^(31-L)` (`a` itself for a /32). Injective over all prefixes of length 0..31 (the lowest set
+ *   bit gives L) and order-preserving by address, so `show ip prefix-list` reads sorted; a /32
+ *   collides only with the prefix whose midpoint it is (10.0.0.128/32 and 10.0.0.0/24);
+ * - everything else (IPv6, IPv4 with `le`/`ge`, which would otherwise share their prefix's midpoint
+ *   with each other): FNV-1a of the whole match text in 1..MAX_SEQ-1.
  * Always in 1..MAX_SEQ-1 for non-`any` entries (0.0.0.0/32 and 255.255.255.255/32 are clamped).
  */
 export function naturalSeq(family: FRRListFamily, match: string): number {
   if (match === 'any') return MAX_SEQ;
   const clamp = (v: number): number => Math.min(Math.max(v, 1), MAX_SEQ - 1);
   if (family === 'ip') {
-    const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})(?:\s|$)/.exec(match);
+    const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/.exec(match);
     const a = m ? ipv4ToNumber(m[1]!) : null;
     const len = m ? Number(m[2]) : NaN;
     if (a !== null && len >= 0 && len <= 32) {
@@ -279,6 +279,11 @@ function probe(start: number, lo: number, hi: number, used: Set<number>): number
   }
 }
 
+/** -1/0/1 comparison of two strings by code units (Go's string order). */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Whether every pair of entries with different actions keeps its relative order under `seqs`. */
 export function keepsDecisiveOrder(entries: readonly Pick<PrefixListEntryView, 'action'>[], seqs: readonly number[]): boolean {
   if (entries.every((e) => e.action === entries[0]!.action)) return true;
@@ -296,8 +301,9 @@ export interface StableSeqs {
 /**
  * Stable seqs for the entries of ONE list (one family and name), given in rendering order:
  * each entry gets its naturalSeq; the `any` entries are placed first (so they keep MAX_SEQ), then the
- * others in rendering order; an entry whose number is taken (a collision) gets the next free one
- * upwards (wrapping; the `any` top excluded). Only a colliding entry's seq depends on other entries.
+ * others by (natural seq, match text), an order that depends on the entries only, not on where they
+ * are rendered; an entry whose number is taken (a collision) gets the next free one upwards
+ * (wrapping; the `any` top excluded). Only a colliding entry's seq depends on other entries.
  * Entries with the same action can be reordered freely (a prefix list's answer is the action of the
  * first match, or deny when none matches), so only pairs with different actions must keep their
  * order (keepsDecisiveOrder); if the natural numbers would reorder such a pair, the list falls back to
@@ -307,11 +313,14 @@ export interface StableSeqs {
 export function stableSeqs(entries: readonly Pick<PrefixListEntryView, 'family' | 'action' | 'match'>[]): StableSeqs {
   const seqs = new Array<number>(entries.length).fill(0);
   const used = new Set<number>();
-  const order = [...entries.keys()].sort((i, j) => Number(entries[j]!.match === 'any') - Number(entries[i]!.match === 'any') || i - j);
+  const natural = entries.map((e) => naturalSeq(e.family, e.match));
+  const isAny = entries.map((e) => e.match === 'any');
+  const order = [...entries.keys()].sort(
+    (i, j) => Number(isAny[j]) - Number(isAny[i]) || natural[i]! - natural[j]! || compareText(entries[i]!.match, entries[j]!.match) || i - j,
+  );
   for (const i of order) {
     const e = entries[i]!;
-    const any = e.match === 'any';
-    const s = probe(naturalSeq(e.family, e.match), 1, any ? MAX_SEQ : MAX_SEQ - 1, used);
+    const s = probe(natural[i]!, 1, isAny[i] ? MAX_SEQ : MAX_SEQ - 1, used);
     if (s === null) return { seqs: entries.map((_, k) => k + 1), fallback: true };
     seqs[i] = s;
     used.add(s);
