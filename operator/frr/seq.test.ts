@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import type { FRRConfiguration } from '../api/frrk8s.js';
 import { caseDirs, RENDER_KINDS, renderVector } from './vectorcases.js';
 import { entryMatches, evalList, evalRouteMap, formatRoute, parseFilters, parseMatch, probes, type Family, type ListEntry } from './prefixeval.js';
-import { render } from './testconfigs.js';
+import { prefixSet, render, scaledConfig } from './testconfigs.js';
+import { diffFRRConfig } from './diff.js';
 import { vtyshAvailability, vtyshCheck } from './testutil.js';
 import { fnv1a32, keepsDecisiveOrder, MAX_SEQ, naturalSeq, stableSeqs } from './view.js';
 
@@ -410,6 +411,20 @@ test('generated configs: a new modifier list or always-block adds route-map entr
   // with upstream numbers the same change renumbers the -out allowed and the -in entries
   const up = changedLines(render(spec(V4, V6, RECEIVE), { seqNumbering: 'upstream' }), render(spec(V4, V6, RECEIVE, { community: true }), { seqNumbering: 'upstream' }));
   assert.ok(up.removed.some((l) => l.startsWith('route-map ')), 'upstream renumbers route-map entries');
+});
+
+test('the apply diff of one inserted prefix (11 neighbors x 100 prefixes): one prefix-list line per neighbor with stable numbers', (t) => {
+  const base = prefixSet(100);
+  // 192.168.20.155/32 sorts in the middle of the string-sorted list (after 192.168.20.15/32)
+  const more = [...base, '192.168.20.155/32'];
+  const script = (n?: 'upstream'): string[] => diffFRRConfig(scaledConfig(11, base, '65000:100', n), scaledConfig(11, more, '65000:100', n)).split('\n');
+  const stable = script().filter((l) => / prefix-list /.test(l));
+  assert.equal(stable.length, 11);
+  for (const l of stable) assert.match(l, /^ip prefix-list 10\.9\.1\.\d+-allowed-ipv4 seq \d+ permit 192\.168\.20\.155\/32$/);
+  const upstream = script('upstream').filter((l) => / prefix-list /.test(l));
+  assert.ok(upstream.length > 10 * stable.length, `upstream: ${upstream.length} prefix-list commands`);
+  keep('scaled-more', scaledConfig(11, more));
+  t.diagnostic(`+1 prefix: ${stable.length} prefix-list commands with stable numbers, ${upstream.length} with upstream's`);
 });
 
 test('vtysh -C -f accepts every configuration rendered by these tests', (t) => {
