@@ -60,6 +60,7 @@ const COMMANDS: Record<string, Command> = {
       namespace: { type: 'string', short: 'n' },
       'no-host-ipv4': { type: 'boolean' },
       'timer-defaults': { type: 'string' },
+      seq: { type: 'string' },
     },
     run: (v, p, io) => runRender(parseRenderArgs(v, p), io),
   },

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { normalizedLines, vtyshAvailability, vtyshCheck } from '../frr/testutil.js';
 import { projectPath } from '../util/paths.js';
+import { fnv1a32, MAX_SEQ } from '../frr/view.js';
 import { main } from './main.js';
 
 const td = (f: string): string => projectPath('operator', 'cli', 'testdata', f);
@@ -14,6 +15,8 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 const examples = projectPath('examples');
+/** The stable seq of an entry with le/ge (docs/frr-rendering.md): FNV-1a of its text. */
+const hashed = (match: string): number => 1 + (fnv1a32(match) % (MAX_SEQ - 1));
 
 test('render --node worker-1 examples/: the frr-k8s objects that select the node, MetalLB objects ignored', async (t) => {
   const r = await run('render', '--node', 'worker-1', examples);
@@ -25,8 +28,20 @@ test('render --node worker-1 examples/: the frr-k8s objects that select the node
   assert.ok(lines.includes('router bgp 64500'));
   assert.ok(lines.includes('  neighbor 10.0.0.1 password change-me-bgp-secret'), 'password from the Secret of frr-k8s-system');
   // receive-all-on-edge-nodes does not select worker-1: the filtered list of receive-from-router applies
-  assert.ok(lines.includes('ip prefix-list 10.0.0.1-inpl-ipv4 seq 1 permit 172.16.0.0/16 le 24'));
+  assert.ok(lines.includes(`ip prefix-list 10.0.0.1-inpl-ipv4 seq ${hashed('172.16.0.0/16 le 24')} permit 172.16.0.0/16 le 24`));
   assert.ok(!r.out.includes('permit any'));
+  // --seq upstream: frr-k8s' 1..n numbering
+  const up = await run('render', '--node', 'worker-1', '--seq', 'upstream', examples);
+  assert.equal(up.code, 0);
+  assert.ok(normalizedLines(up.out).includes('ip prefix-list 10.0.0.1-inpl-ipv4 seq 1 permit 172.16.0.0/16 le 24'));
+  assert.deepEqual(
+    normalizedLines(up.out).map((l) => l.replace(/ seq \d+ /, ' seq N ').replace(/^(route-map \S+ \S+) \d+$/, '$1 N')),
+    lines.map((l) => l.replace(/ seq \d+ /, ' seq N ').replace(/^(route-map \S+ \S+) \d+$/, '$1 N')),
+    'only the numbers differ',
+  );
+  const bad = await run('render', '--node', 'worker-1', '--seq', 'sorted', examples);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err.join('\n'), /--seq must be one of stable, upstream/);
 
   const avail = vtyshAvailability();
   if (!avail.available) {
@@ -58,8 +73,8 @@ test('render: --node-labels, --log-level, --hostname, --always-block, --no-host-
   const lines = normalizedLines(r.out);
   assert.equal(lines[0], 'log stdout warnings');
   assert.ok(lines.includes('hostname w1.example'));
-  assert.ok(lines.includes('ip prefix-list 10.0.0.1-inpl-ipv4 seq 1 permit any'), 'mode all of the edge object wins');
-  assert.ok(lines.includes('ip prefix-list 10.0.0.1-denied-inpl-ipv4 seq 1 permit 192.168.1.0/24 le 32'));
+  assert.ok(lines.includes('ip prefix-list 10.0.0.1-inpl-ipv4 seq 4294967295 permit any'), 'mode all of the edge object wins');
+  assert.ok(lines.includes(`ip prefix-list 10.0.0.1-denied-inpl-ipv4 seq ${hashed('192.168.1.0/24 le 32')} permit 192.168.1.0/24 le 32`));
   assert.ok(lines.some((l) => /^ {2}bgp router-id \d+\.\d+\.\d+\.\d+$/.test(l)));
   assert.ok(lines.includes('  neighbor 10.0.0.1 timers connect 60'));
 });
@@ -67,7 +82,7 @@ test('render: --node-labels, --log-level, --hostname, --always-block, --no-host-
 test('render: labels of the Node object; FRRConfigurations of other namespaces ignored with a note', async () => {
   const r = await run('render', '--node', 'edge-1', td('render-node.yaml'));
   assert.equal(r.code, 0);
-  assert.ok(r.out.includes('ip prefix-list 10.0.0.1-inpl-ipv4 seq 1 permit any\n'));
+  assert.ok(r.out.includes('ip prefix-list 10.0.0.1-inpl-ipv4 seq 4294967295 permit any\n'));
   assert.ok(!r.out.includes('64999'));
   assert.deepEqual(r.err, ['metalfrr render: ignoring FRRConfiguration/default/elsewhere: frr-k8s reads FRRConfigurations of frr-k8s-system only']);
   const other = await run('render', '--node', 'other', td('render-node.yaml'));

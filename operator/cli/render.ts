@@ -4,7 +4,8 @@ import type { KubeObject, Secret } from '../api/meta.js';
 import { DEFAULT_FRRK8S_NAMESPACE, FRRK8S_V1BETA1, LABEL_HOSTNAME } from '../api/constants.js';
 import { ConversionError } from '../config/frrk8s/errors.js';
 import { renderForNode } from '../frr/pipeline.js';
-import type { TimerDefaults } from '../frr/render.js';
+import type { SeqNumbering, TimerDefaults } from '../frr/render.js';
+import { SEQ_NUMBERINGS } from '../frr/view.js';
 import { parseCIDR } from '../util/ip.js';
 import { loadManifests, objectRef } from '../util/manifests.js';
 import { UsageError, type CommandIO } from './io.js';
@@ -14,7 +15,7 @@ const TIMER_DEFAULTS: readonly TimerDefaults[] = ['upstream', 'fixed'];
 
 export const RENDER_USAGE = `usage: metalfrr render --node NAME [--node-labels k=v,...] [--hostname H] [--log-level info]
                       [--always-block CIDR,...] [--namespace frr-k8s-system] [--no-host-ipv4]
-                      [--timer-defaults upstream|fixed] FILE|DIR...
+                      [--timer-defaults upstream|fixed] [--seq stable|upstream] FILE|DIR...
 
 Prints the frr.conf frr-k8s would write on node NAME: the FRRConfigurations of the namespace whose
 nodeSelector matches the node, merged, with neighbor passwords read from the Secrets of that
@@ -31,6 +32,8 @@ namespace. Other objects (MetalLB resources, Services...) are ignored.
                     (CRC-32 of the hostname)
   --timer-defaults  upstream (default): neighbor timers exactly as frr-k8s renders them; fixed:
                     render what was asked even when it equals a default (docs/frr-rendering.md)
+  --seq             stable (default): prefix-list seq and route-map numbers derived from each entry,
+                    so adding a prefix changes no other line; upstream: 1..n like frr-k8s
 
 Exit status: 0 rendered, 1 the configurations cannot be merged (the error on stderr),
 2 unreadable input or bad usage.`;
@@ -44,6 +47,7 @@ export interface RenderArgs {
   namespace: string;
   hostHasIPv4: boolean;
   timerDefaults: TimerDefaults;
+  seqNumbering: SeqNumbering;
   paths: string[];
 }
 
@@ -70,6 +74,8 @@ export function parseRenderArgs(values: Record<string, unknown>, positionals: st
   const timerDefaults = String(values['timer-defaults'] ?? 'upstream') as TimerDefaults;
   if (!TIMER_DEFAULTS.includes(timerDefaults))
     throw new UsageError(`--timer-defaults must be one of ${TIMER_DEFAULTS.join(', ')}, got "${timerDefaults}"`);
+  const seqNumbering = String(values.seq ?? 'stable') as SeqNumbering;
+  if (!SEQ_NUMBERINGS.includes(seqNumbering)) throw new UsageError(`--seq must be one of ${SEQ_NUMBERINGS.join(', ')}, got "${seqNumbering}"`);
   const alwaysBlock = String(values['always-block'] ?? '')
     .split(',')
     .map((c) => c.trim())
@@ -84,6 +90,7 @@ export function parseRenderArgs(values: Record<string, unknown>, positionals: st
     namespace: String(values.namespace ?? DEFAULT_FRRK8S_NAMESPACE),
     hostHasIPv4: !values['no-host-ipv4'],
     timerDefaults,
+    seqNumbering,
     paths: positionals,
   };
 }
@@ -119,6 +126,7 @@ export function runRender(args: RenderArgs, io: CommandIO): number {
       logLevel: args.logLevel,
       hostHasIPv4: args.hostHasIPv4,
       timerDefaults: args.timerDefaults,
+      seqNumbering: args.seqNumbering,
     });
     io.out(r.config.replace(/\n$/, ''));
     return 0;

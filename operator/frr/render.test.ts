@@ -6,7 +6,7 @@ import { ConversionError } from '../config/frrk8s/errors.js';
 import { emptyModelConfig, neighborFromJSON, type FRRModelConfig, type NeighborModel, type RouterModel } from '../config/frrk8s/model.js';
 import { renderForNode } from './pipeline.js';
 import { crc32, fallbackRouterID, frrLogLevel, RenderError, renderFRRConfig, tidy } from './render.js';
-import { Counters, filterMatch, mustDisableConnectedCheck, sortedModifiers, timersValue, connectTimeValue } from './view.js';
+import { Counters, filterMatch, fnv1a32, MAX_SEQ, mustDisableConnectedCheck, sortedModifiers, timersValue, connectTimeValue } from './view.js';
 import { normalizedLines, vtyshAvailability, vtyshCheck } from './testutil.js';
 
 // every configuration rendered here is also fed to vtysh -C -f at the end
@@ -68,7 +68,7 @@ test('the empty configuration is the header; debugging adds 13 debug lines; no h
   assert.match(renderFRRConfig({ ...emptyModelConfig(), logLevel: 'error' }, { hostname: 'h' }), /^log stdout errors\n/);
 });
 
-test('the illustrative example of spec §4.7 renders exactly', () => {
+test('the illustrative example of spec §4.7 renders exactly (upstream numbering)', () => {
   const cfg = frrConfig('example', {
     bgp: {
       routers: [
@@ -90,7 +90,7 @@ test('the illustrative example of spec §4.7 renders exactly', () => {
       ],
     },
   });
-  const { config, model: m } = renderForNode([cfg], NODE, { hostname: 'node1', logLevel: 'info' });
+  const { config, model: m } = renderForNode([cfg], NODE, { hostname: 'node1', logLevel: 'info', seqNumbering: 'upstream' });
   keep('example', config);
   assert.equal(m.hostname, 'node1');
   assert.equal(m.logLevel, 'informational');
@@ -139,7 +139,7 @@ test('the illustrative example of spec §4.7 renders exactly', () => {
   assert.equal(tidy(config), config);
 });
 
-test('numbering: seq per list name shared by ip and ipv6, route-map entries per neighbor shared by -out and -in', () => {
+test('upstream numbering: seq per list name shared by ip and ipv6, route-map entries per neighbor shared by -out and -in', () => {
   const c = new Counters();
   assert.deepEqual([c.next('a'), c.next('b'), c.next('a')], [1, 1, 2]);
   const n = neighbor({
@@ -150,7 +150,7 @@ test('numbering: seq per list name shared by ip and ipv6, route-map entries per 
       { ipFamily: 'ipv6', prefix: 'fc00::/7', le: 128, ge: 0 },
     ],
   });
-  const conf = keep('numbering', renderFRRConfig(model([router([n])]), { hostname: 'node1' }));
+  const conf = keep('numbering', renderFRRConfig(model([router([n])]), { hostname: 'node1', seqNumbering: 'upstream' }));
   const lines = normalizedLines(conf);
   assert.deepEqual(
     lines.filter((l) => l.includes('inpl-dual seq')),
@@ -255,7 +255,7 @@ test('session lines in order; unset values are not rendered, set ones are (the c
   assert.ok(sessionLines(zero).includes('  neighbor 192.0.2.1 timers 0 0'));
   const unnumbered = keep('unnumbered', renderFRRConfig(model([router([neighbor({ iface: 'eth1', addr: '', asn: 'external', ipFamily: 'dual' })])]), { hostname: 'node1' }));
   assert.ok(sessionLines(unnumbered).includes('  neighbor eth1 interface remote-as external'));
-  assert.match(unnumbered, /route-map eth1-out permit 1\n/);
+  assert.match(unnumbered, /route-map eth1-out permit 65000\n/);
 });
 
 test('timer quirks through the API: upstream parity by default, "fixed" renders what was asked', () => {
@@ -298,7 +298,7 @@ test('EVPN: VRF bindings, l2vpn evpn block; evpn-only neighbors still get their 
     ),
   );
   const lines = normalizedLines(conf);
-  assert.ok(lines.includes('route-map 192.0.2.1-out permit 1'));
+  assert.ok(lines.includes('route-map 192.0.2.1-out permit 65000'));
   assert.ok(!lines.includes('    neighbor 192.0.2.1 route-map 192.0.2.1-in in'), 'no unicast activation');
   const vrf = lines.indexOf('vrf red');
   assert.deepEqual(lines.slice(vrf, vrf + 3), ['vrf red', '  vni 100', 'exit-vrf']);
@@ -366,7 +366,8 @@ test('renderForNode: node selection, passwords from Secrets, conversion errors',
     alwaysBlock: ['192.168.1.7/24'],
   });
   keep('always-block', ab.config);
-  assert.ok(ab.config.includes('ip prefix-list 192.0.2.1-denied-inpl-ipv4 seq 1 permit 192.168.1.0/24 le 32\n'));
+  // stable seq of an entry with le/ge: FNV-1a of its text (seq.test.ts pins the hash)
+  assert.ok(ab.config.includes(`ip prefix-list 192.0.2.1-denied-inpl-ipv4 seq ${1 + (fnv1a32('192.168.1.0/24 le 32') % (MAX_SEQ - 1))} permit 192.168.1.0/24 le 32\n`));
 });
 
 test('vtysh -C -f accepts the configurations rendered by these tests', (t) => {

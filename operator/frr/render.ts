@@ -16,10 +16,11 @@ import {
   routerView,
   vrfBindings,
   type FRRConfigView,
+  type SeqNumbering,
   type TimerDefaults,
 } from './view.js';
 
-export type { TimerDefaults } from './view.js';
+export type { SeqNumbering, TimerDefaults } from './view.js';
 
 /** A model that cannot be written as frr.conf. A ConversionError, so callers handle both alike. */
 export class RenderError extends ConversionError {
@@ -41,6 +42,8 @@ export interface RenderOptions {
   hostHasIPv4?: boolean;
   /** default `upstream`; see TimerDefaults */
   timerDefaults?: TimerDefaults;
+  /** default `stable`; `upstream` numbers prefix-lists and route-maps 1..n like frr-k8s (see SeqNumbering) */
+  seqNumbering?: SeqNumbering;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -119,8 +122,8 @@ export function prepareModel(model: FRRModelConfig, opts: RenderOptions): FRRMod
 // view
 
 /** The template input for a prepared model (see prepareModel). */
-export function buildView(m: FRRModelConfig, timerDefaults: TimerDefaults = 'upstream'): FRRConfigView {
-  const num = newNumbering();
+export function buildView(m: FRRModelConfig, timerDefaults: TimerDefaults = 'upstream', seqNumbering: SeqNumbering = 'stable'): FRRConfigView {
+  const num = newNumbering(seqNumbering);
   return {
     logLevel: m.logLevel,
     debug: m.logLevel === 'debugging',
@@ -184,7 +187,7 @@ export function tidy(text: string): string {
  */
 export function renderFRRConfig(model: FRRModelConfig, opts: RenderOptions): string {
   const m = prepareModel(model, opts);
-  const view = buildView(m, opts.timerDefaults ?? 'upstream');
+  const view = buildView(m, opts.timerDefaults ?? 'upstream', opts.seqNumbering ?? 'stable');
   const bad = findLineBreak(view);
   if (bad !== null) throw new RenderError(`cannot render frr.conf: the value of ${bad} contains a line break`);
   checkPasswords(view);

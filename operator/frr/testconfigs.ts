@@ -3,17 +3,19 @@
 // (N neighbors x M prefixes) for timing. Built from FRRConfigurations through the real pipeline.
 import type { FRRConfiguration } from '../api/frrk8s.js';
 import { renderForNode } from './pipeline.js';
+import type { SeqNumbering } from './render.js';
 
 type Spec = NonNullable<FRRConfiguration['spec']>;
 type Router = NonNullable<NonNullable<Spec['bgp']>['routers']>[number];
 type Neighbor = NonNullable<Router['neighbors']>[number];
 
-export function render(spec: Spec, opts: { alwaysBlock?: string[]; hostname?: string; logLevel?: string } = {}): string {
+export function render(spec: Spec, opts: { alwaysBlock?: string[]; hostname?: string; logLevel?: string; seqNumbering?: SeqNumbering } = {}): string {
   const cfg = { apiVersion: 'frrk8s.metallb.io/v1beta1', kind: 'FRRConfiguration', metadata: { name: 'test', namespace: 'frr-k8s-system' }, spec } as FRRConfiguration;
   return renderForNode([cfg], { name: 'node1', labels: {} }, {
     hostname: opts.hostname ?? 'node1',
     ...(opts.alwaysBlock ? { alwaysBlock: opts.alwaysBlock } : {}),
     ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
+    ...(opts.seqNumbering ? { seqNumbering: opts.seqNumbering } : {}),
   }).config;
 }
 
@@ -30,6 +32,8 @@ interface RichOptions {
   slowProfile?: boolean;
   /** frr-k8s log level (`debug` renders the 13 debug lines) */
   logLevel?: string;
+  /** default stable */
+  seqNumbering?: SeqNumbering;
 }
 
 /** One router, three neighbors (v4 with everything, v4 with local-as/port, v6), two BFD profiles, always-block. */
@@ -71,7 +75,7 @@ export function richConfig(o: RichOptions = {}): string {
         ],
       },
     },
-    { alwaysBlock: ['192.168.100.0/24'], ...(o.logLevel ? { logLevel: o.logLevel } : {}) },
+    { alwaysBlock: ['192.168.100.0/24'], ...(o.logLevel ? { logLevel: o.logLevel } : {}), ...(o.seqNumbering ? { seqNumbering: o.seqNumbering } : {}) },
   );
 }
 
@@ -79,8 +83,10 @@ export function richConfig(o: RichOptions = {}): string {
 export function changeSequence(): string[] {
   return [
     richConfig(),
-    // a prefix inserted in the middle (every following seq shifts) and one removed
-    richConfig({ prefixes: ['192.168.10.1/32', '192.168.10.15/32', '192.168.10.2/32', '192.168.10.3/32'] }),
+    // a prefix inserted in the middle and one removed; the insertion rendered with upstream's 1..n
+    // numbering, so that every prefix-list and route-map entry is renumbered (stable -> upstream ->
+    // stable): the diff's renumbering path stays exercised against FRR
+    richConfig({ prefixes: ['192.168.10.1/32', '192.168.10.15/32', '192.168.10.2/32', '192.168.10.3/32'], seqNumbering: 'upstream' }),
     richConfig({ prefixes: ['192.168.10.15/32', '192.168.10.3/32', '2001:db8::2/128'] }),
     // log level debug: `log stdout` and the 13 debug lines, then back
     richConfig({ prefixes: ['192.168.10.15/32', '192.168.10.3/32', '2001:db8::2/128'], logLevel: 'debug' }),
@@ -103,7 +109,7 @@ export function changeSequence(): string[] {
  * A config with `neighbors` eBGP neighbors (addresses given, or 10.9.1.N) advertising all `prefixes`,
  * with one community modifier per neighbor on the first prefix.
  */
-export function scaledConfig(neighbors: number | string[], prefixes: string[], community = '65000:100'): string {
+export function scaledConfig(neighbors: number | string[], prefixes: string[], community = '65000:100', seqNumbering?: SeqNumbering): string {
   const addresses = typeof neighbors === 'number' ? Array.from({ length: neighbors }, (_, i) => `10.9.1.${i + 1}`) : neighbors;
   return render({
     bgp: {
@@ -119,7 +125,7 @@ export function scaledConfig(neighbors: number | string[], prefixes: string[], c
         },
       ],
     },
-  });
+  }, seqNumbering ? { seqNumbering } : {});
 }
 
 /** n distinct /32s (192.168.20.1/32, ...). */

@@ -13,6 +13,14 @@ export function normalizedLines(text: string): string[] {
     .filter((l) => l !== '');
 }
 
+/**
+ * Lines with the numbers the numbering scheme decides blanked: prefix-list `seq <n>` and route-map
+ * entry numbers (`route-map NAME permit|deny <n>`) become `N`.
+ */
+export function withoutNumbers(lines: string[]): string[] {
+  return lines.map((l) => l.replace(/^((?:ip|ipv6) prefix-list \S+ seq) \d+ /, '$1 N ').replace(/^(route-map \S+ (?:permit|deny)) \d+$/, '$1 N'));
+}
+
 export const VTYSH = process.env.METALFRR_VTYSH ?? '/usr/bin/vtysh';
 
 export interface VtyshResult {

@@ -4,8 +4,10 @@
 //
 // What is decided here (frr-k8s spec §4.2-§4.4):
 // - names: `<ID>-out`, `<ID>-in`, `<ID>-allowed-ipv4|6`, `<ID>-inpl-<neighbor family>`, ...;
-// - numbering: prefix-list `seq` per list name (shared by the `ip` and `ipv6` list of that name),
-//   route-map entry numbers per neighbor ID (shared by `-out` and `-in`), both per rendering;
+// - numbering: by default (`stable`) derived from each entry itself (stableSeqs, stableRouteMapNumbers)
+//   so that adding or removing a prefix changes no other line; with `upstream`, as frr-k8s does:
+//   prefix-list `seq` per list name (shared by the `ip` and `ipv6` list of that name), route-map
+//   entry numbers per neighbor ID (shared by `-out` and `-in`), both counters per rendering;
 // - order: only the local-pref/community lists are re-sorted (by list name, prefixes sorted); every
 //   other order is the model's (the conversion sorts), as upstream's renderer does;
 // - optional values: `null` in the model means "unset" and is not rendered; a set value is rendered
@@ -183,14 +185,184 @@ export class Counters {
   }
 }
 
+/**
+ * How prefix-list `seq` and route-map entry numbers are chosen.
+ * - `stable` (default): from the entry itself (see stableSeqs, stableRouteMapNumbers), so that adding
+ *   or removing one prefix changes only that prefix's line (docs/frr-rendering.md).
+ * - `upstream`: frr-k8s' counters (1..n per list name, 1..n per neighbor), byte for byte as upstream.
+ */
+export type SeqNumbering = 'stable' | 'upstream';
+export const SEQ_NUMBERINGS: readonly SeqNumbering[] = ['stable', 'upstream'];
+
 /** The numbering state of one rendering: prefix-list seq per list name, route-map entry per neighbor ID. */
 export interface Numbering {
   seq: Counters;
   routeMap: Counters;
+  mode: SeqNumbering;
 }
 
-export function newNumbering(): Numbering {
-  return { seq: new Counters(), routeMap: new Counters() };
+export function newNumbering(mode: SeqNumbering = 'stable'): Numbering {
+  return { seq: new Counters(), routeMap: new Counters(), mode };
+}
+
+// ---------------------------------------------------------------------------------------------
+// stable numbering
+
+/** FRR's prefix-list seq range is 1..MAX_SEQ. The catch-all `any` entries take MAX_SEQ. */
+export const MAX_SEQ = 4294967295;
+/** FRR's route-map entry range is 1..65535. */
+export const MAX_ROUTE_MAP_NUMBER = 65535;
+/** Route-map entries that end the evaluation (`-out` allowed lists, `-in` inpl lists): ip, ipv6. */
+export const ROUTE_MAP_FINAL = { ip: 65000, ipv6: 65001 } as const;
+/** `-in` always-block denies: ip, ipv6 (before everything else). */
+export const ROUTE_MAP_BLOCK = { ip: 1, ipv6: 2 } as const;
+/** `-out` modifier entries (`on-match next`) are hashed into 1..MODIFIER_BAND_TOP. */
+export const MODIFIER_BAND_TOP = 64999;
+
+/** FNV-1a, 32 bits, of the UTF-8 bytes of a string. */
+export function fnv1a32(text: string): number {
+  let h = 0x811c9dc5;
+  for (const b of Buffer.from(text, 'utf8')) {
+    h ^= b;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+function ipv4ToNumber(addr: string): number | null {
+  const parts = addr.split('.');
+  if (parts.length !== 4) return null;
+  let v = 0;
+  for (const p of parts) {
+    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return null;
+    v = v * 256 + Number(p);
+  }
+  return v;
+}
+
+/**
+ * The seq an entry asks for, before collisions, from the entry alone:
+ * - `any` (the catch-all `permit any` / `deny any`): MAX_SEQ, after everything else;
+ * - IPv4 `a/L` without `le`/`ge`: the midpoint of the prefix in the 32-bit address space,
+ *   `a + 2^(31-L)` (`a` itself for a /32). Injective over all prefixes of length 0..31 (the lowest set
+ *   bit gives L) and order-preserving by address, so `show ip prefix-list` reads sorted; a /32
+ *   collides only with the prefix whose midpoint it is (10.0.0.128/32 and 10.0.0.0/24);
+ * - everything else (IPv6, IPv4 with `le`/`ge`, which would otherwise share their prefix's midpoint
+ *   with each other): FNV-1a of the whole match text in 1..MAX_SEQ-1.
+ * Always in 1..MAX_SEQ-1 for non-`any` entries (0.0.0.0/32 and 255.255.255.255/32 are clamped).
+ */
+export function naturalSeq(family: FRRListFamily, match: string): number {
+  if (match === 'any') return MAX_SEQ;
+  const clamp = (v: number): number => Math.min(Math.max(v, 1), MAX_SEQ - 1);
+  if (family === 'ip') {
+    const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/.exec(match);
+    const a = m ? ipv4ToNumber(m[1]!) : null;
+    const len = m ? Number(m[2]) : NaN;
+    if (a !== null && len >= 0 && len <= 32) {
+      if (len === 32) return clamp(a);
+      const size = 2 ** (32 - len);
+      const net = a - (a % size);
+      return clamp(net + size / 2);
+    }
+  }
+  return 1 + (fnv1a32(match) % (MAX_SEQ - 1));
+}
+
+/** The next free number from `start` upwards in lo..hi, wrapping; null when all are taken. */
+function probe(start: number, lo: number, hi: number, used: Set<number>): number | null {
+  const span = hi - lo + 1;
+  if (used.size >= span) return null;
+  let s = start;
+  for (;;) {
+    if (!used.has(s)) return s;
+    s = s >= hi ? lo : s + 1;
+  }
+}
+
+/** -1/0/1 comparison of two strings by code units (Go's string order). */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Whether every pair of entries with different actions keeps its relative order under `seqs`. */
+export function keepsDecisiveOrder(entries: readonly Pick<PrefixListEntryView, 'action'>[], seqs: readonly number[]): boolean {
+  if (entries.every((e) => e.action === entries[0]!.action)) return true;
+  for (let i = 0; i < entries.length; i++)
+    for (let j = i + 1; j < entries.length; j++) if (entries[i]!.action !== entries[j]!.action && seqs[i]! >= seqs[j]!) return false;
+  return true;
+}
+
+export interface StableSeqs {
+  seqs: number[];
+  /** true when the list fell back to 1..n (see stableSeqs) */
+  fallback: boolean;
+}
+
+/**
+ * Stable seqs for the entries of ONE list (one family and name), given in rendering order:
+ * each entry gets its naturalSeq; the `any` entries are placed first (so they keep MAX_SEQ), then the
+ * others by (natural seq, match text), an order that depends on the entries only, not on where they
+ * are rendered; an entry whose number is taken (a collision) gets the next free one upwards
+ * (wrapping; the `any` top excluded). Only a colliding entry's seq depends on other entries.
+ * Entries with the same action can be reordered freely (a prefix list's answer is the action of the
+ * first match, or deny when none matches), so only pairs with different actions must keep their
+ * order (keepsDecisiveOrder); if the natural numbers would reorder such a pair, the list falls back to
+ * 1..n in rendering order (the renderer never produces such a list: every list it renders holds one
+ * action, and `any` comes last).
+ */
+export function stableSeqs(entries: readonly Pick<PrefixListEntryView, 'family' | 'action' | 'match'>[]): StableSeqs {
+  const seqs = new Array<number>(entries.length).fill(0);
+  const used = new Set<number>();
+  const natural = entries.map((e) => naturalSeq(e.family, e.match));
+  const isAny = entries.map((e) => e.match === 'any');
+  const order = [...entries.keys()].sort(
+    (i, j) => Number(isAny[j]) - Number(isAny[i]) || natural[i]! - natural[j]! || compareText(entries[i]!.match, entries[j]!.match) || i - j,
+  );
+  for (const i of order) {
+    const e = entries[i]!;
+    const s = probe(natural[i]!, 1, isAny[i] ? MAX_SEQ : MAX_SEQ - 1, used);
+    if (s === null) return { seqs: entries.map((_, k) => k + 1), fallback: true };
+    seqs[i] = s;
+    used.add(s);
+  }
+  if (!keepsDecisiveOrder(entries, seqs)) return { seqs: entries.map((_, k) => k + 1), fallback: true };
+  return { seqs, fallback: false };
+}
+
+/** Rewrites the seq of every entry with stableSeqs, per list (family and name). */
+export function applyStableSeqs(entries: PrefixListEntryView[]): void {
+  const lists = new Map<string, PrefixListEntryView[]>();
+  for (const e of entries) {
+    const key = `${e.family} ${e.name}`;
+    const l = lists.get(key);
+    if (l) l.push(e);
+    else lists.set(key, [e]);
+  }
+  for (const l of lists.values()) {
+    const { seqs } = stableSeqs(l);
+    l.forEach((e, i) => (e.seq = seqs[i]!));
+  }
+}
+
+/**
+ * Stable route-map entry numbers of one neighbor (`-out` and `-in` are separate route-maps):
+ * - `-out` modifier entries (local-pref/community, `on-match next`): FNV-1a of the prefix-list name in
+ *   1..MODIFIER_BAND_TOP, a collision taking the next free number (in name order). Their relative
+ *   order is free: each one only adds its `set` and goes on, local-pref is set by at most one list per
+ *   prefix (the conversion refuses two) and `set (large-)community ... additive` merges into a set;
+ * - `-out` allowed entries: ROUTE_MAP_FINAL (after every modifier);
+ * - `-in` always-block denies: ROUTE_MAP_BLOCK (before the permits); `-in` permits: ROUTE_MAP_FINAL.
+ */
+export function applyStableRouteMapNumbers(v: Pick<NeighborFiltersView, 'modifiers' | 'outbound' | 'inbound'>): void {
+  const used = new Set<number>();
+  for (const m of v.modifiers) {
+    const s = probe(1 + (fnv1a32(m.routeMap.list) % MODIFIER_BAND_TOP), 1, MODIFIER_BAND_TOP, used);
+    if (s === null) throw new Error(`more than ${MODIFIER_BAND_TOP} modifier lists for one neighbor`);
+    m.routeMap.seq = s;
+    used.add(s);
+  }
+  for (const r of v.outbound) r.seq = ROUTE_MAP_FINAL[r.family];
+  for (const r of v.inbound) r.seq = r.action === 'deny' ? ROUTE_MAP_BLOCK[r.family] : ROUTE_MAP_FINAL[r.family];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -305,7 +477,12 @@ export function neighborFilters(n: NeighborModel, num: Numbering): NeighborFilte
   inbound.push(routeMap(num, id, inRouteMapName(id), 'permit', 'ip', inName));
   inbound.push(routeMap(num, id, inRouteMapName(id), 'permit', 'ipv6', inName));
 
-  return { id, modifiers, allowed, outbound, incoming, denied, inbound };
+  const view = { id, modifiers, allowed, outbound, incoming, denied, inbound };
+  if (num.mode === 'stable') {
+    applyStableSeqs([...modifiers.flatMap((m) => m.entries), ...allowed, ...incoming, ...denied]);
+    applyStableRouteMapNumbers(view);
+  }
+  return view;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -106,7 +106,9 @@ describe('FRRControl with real FRR', { skip }, () => {
     assert.equal(res.ok, true, res.output);
     assert.equal(res.converged, true, res.residual);
     assert.match(res.script ?? '', /network 192\.168\.10\.2\/32/);
-    assert.match(res.script ?? '', /ip prefix-list [\d.]+-allowed-ipv4 seq 2 permit 192\.168\.10\.2\/32/);
+    // stable numbering: the new entry's seq is its address (192.168.10.2 = 3232238082), the old entry is untouched
+    assert.match(res.script ?? '', /ip prefix-list [\d.]+-allowed-ipv4 seq 3232238082 permit 192\.168\.10\.2\/32/);
+    assert.ok(!/prefix-list \S+ seq \d+ permit 192\.168\.10\.1\/32/.test(res.script ?? ''), 'the existing entry keeps its seq');
     assert.ok(!/neighbor .* remote-as/.test(res.script ?? ''), 'only the difference is sent');
     await waitFor(async () => {
       const r = await routerRoutes();
