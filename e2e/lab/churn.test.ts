@@ -38,6 +38,11 @@ interface Neighbor {
 }
 type Service = KubeObject & { metadata: { annotations?: Record<string, string> }; status?: { loadBalancer?: { ingress?: { ip?: string }[] } } };
 
+const applyStats = (xs: { ms: number }[]): string => {
+  const s = xs.map((x) => x.ms).sort((a, b) => a - b);
+  return s.length ? `agent FRR applies so far: ${s.length}, median ${s[Math.floor(s.length / 2)]} ms, max ${s[s.length - 1]} ms` : 'no agent FRR applies';
+};
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** FRR applies of the agents (from their log): method, ms, changed */
@@ -229,7 +234,7 @@ describe('lab churn: least disruption', { skip }, () => {
           });
         }, { what: `round ${round}: ${BATCH} services at the router`, timeoutMs: 45_000, intervalMs: 200 });
         const del = names;
-        console.log(`# churn round ${round}: ${BATCH} created and at the router after ${Date.now() - tr} ms; agent applies so far ${JSON.stringify(applies.filter((a) => a.at >= t0).map((a) => a.ms))}`);
+        console.log(`# churn round ${round}: ${BATCH} created and at the router after ${Date.now() - tr} ms; ${applyStats(applies.filter((a) => a.at >= t0 && a.changed))}`);
         for (let i = 0; i < del.length; i += 25) {
           await Promise.all(del.slice(i, i + 25).map(remove));
           ops += Math.min(25, del.length - i);
@@ -253,7 +258,7 @@ describe('lab churn: least disruption', { skip }, () => {
     const first = { heap: avg(samples.slice(0, q).map((s) => s.heap)) / MB, rss: avg(samples.slice(0, q).map((s) => s.rss)) / MB };
     const last = { heap: avg(samples.slice(-q).map((s) => s.heap)) / MB, rss: avg(samples.slice(-q).map((s) => s.rss)) / MB };
     const peak = { heap: Math.max(...samples.map((s) => s.heap)) / MB, rss: Math.max(...samples.map((s) => s.rss)) / MB };
-    console.log(`# churn: ${ops} service creates/deletes in ${ms} ms (until the router converged), ${samples.length} memory samples (gc ${gc ? 'forced' : 'not available'})`);
+    console.log(`# churn: ${ops} service creates/deletes in ${ms} ms (until the router converged), ${samples.length} memory samples (gc ${gc ? 'forced' : 'not available'}); ${applyStats(applies.filter((a) => a.at >= t0 && a.changed))}`);
     console.log(`# churn heapUsed MB: first quarter ${first.heap.toFixed(1)}, last quarter ${last.heap.toFixed(1)}, peak ${peak.heap.toFixed(1)}`);
     console.log(`# churn rss MB: first quarter ${first.rss.toFixed(1)}, last quarter ${last.rss.toFixed(1)}, peak ${peak.rss.toFixed(1)}`);
     assert.equal(ops, 500);
