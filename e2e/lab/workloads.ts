@@ -27,7 +27,7 @@ export class Workloads {
   private running = false;
   private readonly servers = new Map<string, ChildProcess>(); // node/ip/port -> process
   private readonly addresses = new Set<string>(); // node/ip
-  private nextClusterIP = 10;
+  private nextClusterIP = 9;
 
   constructor(
     private readonly client: KubeClient,
@@ -57,7 +57,8 @@ export class Workloads {
         const ns = svc.metadata.namespace!;
         const name = svc.metadata.name!;
         if (!svc.spec?.clusterIPs?.length) {
-          const ip = `10.96.0.${this.nextClusterIP++}`;
+          const n = this.nextClusterIP++;
+          const ip = `10.96.${Math.floor(n / 250)}.${(n % 250) + 1}`; // past .255 after a few hundred Services (churn test)
           const cur = await this.client.get<Service>(`/api/v1/namespaces/${ns}/services/${name}`);
           await this.client.replace(`/api/v1/namespaces/${ns}/services/${name}`, { ...cur, spec: { ...cur.spec, clusterIP: ip, clusterIPs: [ip], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' } });
           continue; // next round sees the ClusterIP
