@@ -13,6 +13,7 @@ import type { Manager } from '../runtime/manager.js';
 import type { Controller, ReconcileResult } from '../runtime/controller.js';
 import { applyObject } from '../runtime/apply.js';
 import { isObject, isSubset } from '../util/json.js';
+import { caBundleBase64, decodeSecretData, encodeSecretData } from '../certs/webhook-certs.js';
 import type { Logger } from '../util/log.js';
 import {
   FIELD_MANAGER,
@@ -77,8 +78,6 @@ const CRDS = { apiVersion: 'apiextensions.k8s.io/v1', plural: 'customresourcedef
 const SECRETS = { apiVersion: 'v1', plural: 'secrets', kind: 'Secret' };
 
 const MAX_CERT_CHECK_MS = 12 * 3600_000;
-const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
-const unb64 = (s: string): string => Buffer.from(s, 'base64').toString('utf8');
 
 export class MetalLBOperator {
   private readonly log: Logger;
@@ -175,9 +174,9 @@ export class MetalLBOperator {
       if (isNotFound(e)) return undefined;
       throw e;
     });
-    const current = secret?.data && isObject(secret.data) ? Object.fromEntries(Object.entries(secret.data as Record<string, string>).map(([k, v]) => [k, unb64(v)])) : undefined;
+    const current = secret?.data && isObject(secret.data) ? decodeSecretData(secret.data as Record<string, string>) : undefined;
     const plan = this.opts.certPlanner(current, now);
-    const caBundle = b64(plan.caBundle);
+    const caBundle = caBundleBase64(plan.caBundle);
     const owner: OwnerReference = { apiVersion: METALLBS.apiVersion, kind: 'MetalLB', name: cr.metadata.name!, uid: cr.metadata.uid!, controller: true, blockOwnerDeletion: true };
     const desired = renderOperands(cr, this.opts.params, caBundle).map((o) => (this.isNamespaced(o) ? { ...o, metadata: { ...o.metadata, ownerReferences: [owner] } } : o));
     // 1. everything, including the webhook configurations with the (possibly grown) caBundle ...
@@ -191,7 +190,7 @@ export class MetalLBOperator {
         kind: 'Secret',
         metadata: { name: WEBHOOK_SECRET, namespace: this.ns, labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_OWNER_NAMESPACE]: this.ns }, ownerReferences: [owner] },
         type: 'kubernetes.io/tls',
-        data: Object.fromEntries(Object.entries(plan.data).map(([k, v]) => [k, b64(v)])),
+        data: encodeSecretData(plan.data),
       } as KubeObject, this.fm);
     }
     await this.prune(new Set(desired.map(identityOf)), backendOf(cr.spec));

@@ -28,3 +28,8 @@ export async function readyEndpointOn(client: KubeClient, service: string, nodeN
   if (cur) await client.replace(path, { ...body, metadata: { ...body.metadata, resourceVersion: cur.metadata.resourceVersion } });
   else await client.create(collectionPath('discovery.k8s.io/v1', 'endpointslices', 'default'), body);
 }
+
+/** A metallb.io object (pool, advertisement, peer ...) in namespace `ns`. */
+export function createMetalLBObject(client: KubeClient, ns: string, kind: string, plural: string, name: string, spec: Record<string, unknown>, version = 'v1beta1'): Promise<unknown> {
+  return client.create(collectionPath(`metallb.io/${version}`, plural, ns), { apiVersion: `metallb.io/${version}`, kind, metadata: { name, namespace: ns }, spec });
+}

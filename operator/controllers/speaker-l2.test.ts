@@ -1,7 +1,7 @@
 // The L2 path of the speaker: three speakers (node-a/b/c) in one process against the test API server, each
 // with a fake L2Responder recording when it holds which IP.
 import { after, before, test } from 'node:test';
-import { lbService, readyEndpointOn } from './speaker-fixtures.js';
+import { createMetalLBObject, lbService, readyEndpointOn } from './speaker-fixtures.js';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../api/meta.js';
 import type { L2Announcement, L2Responder } from '../l2/types.js';
@@ -136,9 +136,7 @@ async function stays(ip: string, service: string, node: string, ms = 600): Promi
   assert.ok(ownedBy(ip, service, node));
 }
 
-const mk = (path: string, obj: KubeObject) => client.create(path, obj);
-const mlb = (kind: string, plural: string, name: string, spec: Record<string, unknown>) =>
-  mk(collectionPath('metallb.io/v1beta1', plural, NS), { apiVersion: 'metallb.io/v1beta1', kind, metadata: { name, namespace: NS }, spec });
+const mlb = (kind: string, plural: string, name: string, spec: Record<string, unknown>, version = 'v1beta1') => createMetalLBObject(client, NS, kind, plural, name, spec, version);
 
 const service = (name: string, ip: string, policy: 'Cluster' | 'Local'): Promise<void> => lbService(client, name, ip, policy);
 const endpoints = (svc: string, nodeName: string): Promise<void> => readyEndpointOn(client, svc, nodeName);

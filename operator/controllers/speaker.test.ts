@@ -1,6 +1,6 @@
 // The BGP speaker (frr-k8s mode) against the test API server.
 import { after, before, test } from 'node:test';
-import { lbService, readyEndpointOn } from './speaker-fixtures.js';
+import { createMetalLBObject, lbService, readyEndpointOn } from './speaker-fixtures.js';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../api/meta.js';
 import type { FRRConfiguration } from '../api/frrk8s.js';
@@ -32,8 +32,7 @@ const routerPrefixes = () => frrConfig()?.spec?.bgp?.routers?.flatMap((r) => r.p
 const bgpStatuses = () => api.list('metallb.io/v1beta1', 'ServiceBGPStatus', NS) as { metadata: { name: string; labels: Record<string, string> }; status?: { peers?: string[]; serviceName?: string } }[];
 
 const mk = (path: string, obj: KubeObject) => client.create(path, obj);
-const mlb = (kind: string, plural: string, name: string, spec: Record<string, unknown>, version = 'v1beta1') =>
-  mk(collectionPath(`metallb.io/${version}`, plural, NS), { apiVersion: `metallb.io/${version}`, kind, metadata: { name, namespace: NS }, spec });
+const mlb = (kind: string, plural: string, name: string, spec: Record<string, unknown>, version = 'v1beta1') => createMetalLBObject(client, NS, kind, plural, name, spec, version);
 
 const service = (name: string, ip: string, policy: 'Cluster' | 'Local'): Promise<void> => lbService(client, name, ip, policy);
 const endpoints = (svc: string, nodeName: string): Promise<void> => readyEndpointOn(client, svc, nodeName);
