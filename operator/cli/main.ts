@@ -61,6 +61,7 @@ const COMMANDS: Record<string, Command> = {
       'no-host-ipv4': { type: 'boolean' },
       'timer-defaults': { type: 'string' },
       seq: { type: 'string' },
+      'prefix-lists': { type: 'string' },
     },
     run: (v, p, io) => runRender(parseRenderArgs(v, p), io),
   },

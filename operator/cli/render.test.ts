@@ -39,6 +39,15 @@ test('render --node worker-1 examples/: the frr-k8s objects that select the node
     lines.map((l) => l.replace(/ seq \d+ /, ' seq N ').replace(/^(route-map \S+ \S+) \d+$/, '$1 N')),
     'only the numbers differ',
   );
+  // --prefix-lists per-neighbor: a copy per neighbor; the default renders the lists both neighbors
+  // of worker-1 have alike once
+  const copies = await run('render', '--node', 'worker-1', '--prefix-lists', 'per-neighbor', examples);
+  assert.equal(copies.code, 0);
+  const listNames = (t: string): Set<string> => new Set(normalizedLines(t).filter((l) => / prefix-list /.test(l)).map((l) => l.split(' ').slice(0, 3).join(' ')));
+  assert.ok(listNames(copies.out).size >= listNames(r.out).size, 'sharing never adds lists');
+  const badLists = await run('render', '--node', 'worker-1', '--prefix-lists', 'pooled', examples);
+  assert.equal(badLists.code, 2);
+  assert.match(badLists.err.join('\n'), /--prefix-lists must be one of shared, per-neighbor/);
   const bad = await run('render', '--node', 'worker-1', '--seq', 'sorted', examples);
   assert.equal(bad.code, 2);
   assert.match(bad.err.join('\n'), /--seq must be one of stable, upstream/);

@@ -4,8 +4,8 @@ import type { KubeObject, Secret } from '../api/meta.js';
 import { DEFAULT_FRRK8S_NAMESPACE, FRRK8S_V1BETA1, LABEL_HOSTNAME } from '../api/constants.js';
 import { ConversionError } from '../config/frrk8s/errors.js';
 import { renderForNode } from '../frr/pipeline.js';
-import type { SeqNumbering, TimerDefaults } from '../frr/render.js';
-import { SEQ_NUMBERINGS } from '../frr/view.js';
+import type { PrefixListSharing, SeqNumbering, TimerDefaults } from '../frr/render.js';
+import { PREFIX_LIST_SHARINGS, SEQ_NUMBERINGS } from '../frr/view.js';
 import { parseCIDR } from '../util/ip.js';
 import { loadManifests, objectRef } from '../util/manifests.js';
 import { UsageError, type CommandIO } from './io.js';
@@ -15,7 +15,8 @@ const TIMER_DEFAULTS: readonly TimerDefaults[] = ['upstream', 'fixed'];
 
 export const RENDER_USAGE = `usage: metalfrr render --node NAME [--node-labels k=v,...] [--hostname H] [--log-level info]
                       [--always-block CIDR,...] [--namespace frr-k8s-system] [--no-host-ipv4]
-                      [--timer-defaults upstream|fixed] [--seq stable|upstream] FILE|DIR...
+                      [--timer-defaults upstream|fixed] [--seq stable|upstream]
+                      [--prefix-lists shared|per-neighbor] FILE|DIR...
 
 Prints the frr.conf frr-k8s would write on node NAME: the FRRConfigurations of the namespace whose
 nodeSelector matches the node, merged, with neighbor passwords read from the Secrets of that
@@ -34,6 +35,9 @@ namespace. Other objects (MetalLB resources, Services...) are ignored.
                     render what was asked even when it equals a default (docs/frr-rendering.md)
   --seq             stable (default): prefix-list seq and route-map numbers derived from each entry,
                     so adding a prefix changes no other line; upstream: 1..n like frr-k8s
+  --prefix-lists    shared (default): a list equal to an earlier neighbor's list of the same role is
+                    rendered once and matched by both; per-neighbor: a copy per neighbor like frr-k8s
+                    (--seq upstream --prefix-lists per-neighbor prints exactly what frr-k8s writes)
 
 Exit status: 0 rendered, 1 the configurations cannot be merged (the error on stderr),
 2 unreadable input or bad usage.`;
@@ -48,6 +52,7 @@ export interface RenderArgs {
   hostHasIPv4: boolean;
   timerDefaults: TimerDefaults;
   seqNumbering: SeqNumbering;
+  prefixLists: PrefixListSharing;
   paths: string[];
 }
 
@@ -76,6 +81,8 @@ export function parseRenderArgs(values: Record<string, unknown>, positionals: st
     throw new UsageError(`--timer-defaults must be one of ${TIMER_DEFAULTS.join(', ')}, got "${timerDefaults}"`);
   const seqNumbering = String(values.seq ?? 'stable') as SeqNumbering;
   if (!SEQ_NUMBERINGS.includes(seqNumbering)) throw new UsageError(`--seq must be one of ${SEQ_NUMBERINGS.join(', ')}, got "${seqNumbering}"`);
+  const prefixLists = String(values['prefix-lists'] ?? 'shared') as PrefixListSharing;
+  if (!PREFIX_LIST_SHARINGS.includes(prefixLists)) throw new UsageError(`--prefix-lists must be one of ${PREFIX_LIST_SHARINGS.join(', ')}, got "${prefixLists}"`);
   const alwaysBlock = String(values['always-block'] ?? '')
     .split(',')
     .map((c) => c.trim())
@@ -91,6 +98,7 @@ export function parseRenderArgs(values: Record<string, unknown>, positionals: st
     hostHasIPv4: !values['no-host-ipv4'],
     timerDefaults,
     seqNumbering,
+    prefixLists,
     paths: positionals,
   };
 }
@@ -127,6 +135,7 @@ export function runRender(args: RenderArgs, io: CommandIO): number {
       hostHasIPv4: args.hostHasIPv4,
       timerDefaults: args.timerDefaults,
       seqNumbering: args.seqNumbering,
+      prefixLists: args.prefixLists,
     });
     io.out(r.config.replace(/\n$/, ''));
     return 0;

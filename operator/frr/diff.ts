@@ -7,7 +7,10 @@
 //      `no route-map ...`, `no router bgp ...`, `no profile ...`),
 //   2. prefix-list entries, in an order that never creates a duplicate entry (FRR silently ignores an
 //      entry whose prefix is already in the list under another seq),
-//   3. additions, contexts in the desired file's order, each with only its missing lines.
+//   3. additions, contexts in the desired file's order, each with only its missing lines,
+//   4. whole prefix-lists the desired config no longer has (`no ip prefix-list NAME`, one command
+//      each): last, so that a route-map entry moving to another (shared) list never matches a
+//      missing one on the way.
 // A line that holds one value (see replaceKey) is not removed when the desired config sets another
 // value for it: the new value replaces it in place. This matters for `neighbor P remote-as`, whose
 // removal would delete the whole neighbor.
@@ -210,13 +213,20 @@ export function prefixListOps(family: string, name: string, running: Map<number,
   return out;
 }
 
-function prefixListChanges(running: ConfigNode, desired: ConfigNode): string[] {
+/**
+ * The prefix-list part of the script: `set` changes the lists the desired config has (before the
+ * additions that refer to them), `drop` removes the lists it no longer has, each with one command,
+ * after the additions (a route-map entry switching to another list must never see its old list gone:
+ * FRR treats a missing list as matching nothing).
+ */
+function prefixListChanges(running: ConfigNode, desired: ConfigNode): { set: string[]; drop: string[] } {
   const r = prefixLists(running.lines);
   const d = prefixLists(desired.lines);
-  const out: string[] = [];
-  for (const [id, pl] of r) if (!d.has(id)) out.push(...prefixListOps(pl.family, pl.name, pl.entries, new Map()));
-  for (const [id, pl] of d) out.push(...prefixListOps(pl.family, pl.name, r.get(id)?.entries ?? new Map(), pl.entries));
-  return out;
+  const set: string[] = [];
+  const drop: string[] = [];
+  for (const [id, pl] of r) if (!d.has(id)) drop.push(`no ${pl.family} prefix-list ${pl.name}`);
+  for (const [id, pl] of d) set.push(...prefixListOps(pl.family, pl.name, r.get(id)?.entries ?? new Map(), pl.entries));
+  return { set, drop };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -228,7 +238,8 @@ export function diffTrees(running: ConfigNode, desired: ConfigNode): string[] {
   const top = diffContext(strip(running), strip(desired), '', new Set());
   // diffContext wraps nothing at the root (empty header): drop the wrapper lines it added
   const unwrap = (lines: string[]): string[] => (lines.length === 0 ? [] : lines.slice(1, -1).map((l) => l.slice(1)));
-  return [...unwrap(top.del), ...prefixListChanges(running, desired), ...unwrap(top.add)];
+  const pl = prefixListChanges(running, desired);
+  return [...unwrap(top.del), ...pl.set, ...unwrap(top.add), ...pl.drop];
 }
 
 /**

@@ -12,15 +12,17 @@ import {
   bfdProfileView,
   findLineBreak,
   neighborFilters,
+  sharePrefixLists,
   newNumbering,
   routerView,
   vrfBindings,
   type FRRConfigView,
+  type PrefixListSharing,
   type SeqNumbering,
   type TimerDefaults,
 } from './view.js';
 
-export type { SeqNumbering, TimerDefaults } from './view.js';
+export type { PrefixListSharing, SeqNumbering, TimerDefaults } from './view.js';
 
 /** A model that cannot be written as frr.conf. A ConversionError, so callers handle both alike. */
 export class RenderError extends ConversionError {
@@ -44,6 +46,8 @@ export interface RenderOptions {
   timerDefaults?: TimerDefaults;
   /** default `stable`; `upstream` numbers prefix-lists and route-maps 1..n like frr-k8s (see SeqNumbering) */
   seqNumbering?: SeqNumbering;
+  /** default `shared`; `per-neighbor` renders every neighbor its own copy of each list like frr-k8s (see sharePrefixLists) */
+  prefixLists?: PrefixListSharing;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -122,13 +126,15 @@ export function prepareModel(model: FRRModelConfig, opts: RenderOptions): FRRMod
 // view
 
 /** The template input for a prepared model (see prepareModel). */
-export function buildView(m: FRRModelConfig, timerDefaults: TimerDefaults = 'upstream', seqNumbering: SeqNumbering = 'stable'): FRRConfigView {
+export function buildView(m: FRRModelConfig, timerDefaults: TimerDefaults = 'upstream', seqNumbering: SeqNumbering = 'stable', prefixLists: PrefixListSharing = 'shared'): FRRConfigView {
   const num = newNumbering(seqNumbering);
+  const filters = m.routers.flatMap((r) => r.neighbors.map((n) => neighborFilters(n, num)));
+  if (prefixLists === 'shared') sharePrefixLists(filters);
   return {
     logLevel: m.logLevel,
     debug: m.logLevel === 'debugging',
     hostname: m.hostname,
-    neighborFilters: m.routers.flatMap((r) => r.neighbors.map((n) => neighborFilters(n, num))),
+    neighborFilters: filters,
     vrfVNIs: vrfBindings(m.routers),
     routers: m.routers.map((r) => routerView(r, timerDefaults)),
     bfdProfiles: m.bfdProfiles.map(bfdProfileView),
@@ -187,7 +193,7 @@ export function tidy(text: string): string {
  */
 export function renderFRRConfig(model: FRRModelConfig, opts: RenderOptions): string {
   const m = prepareModel(model, opts);
-  const view = buildView(m, opts.timerDefaults ?? 'upstream', opts.seqNumbering ?? 'stable');
+  const view = buildView(m, opts.timerDefaults ?? 'upstream', opts.seqNumbering ?? 'stable', opts.prefixLists ?? 'shared');
   const bad = findLineBreak(view);
   if (bad !== null) throw new RenderError(`cannot render frr.conf: the value of ${bad} contains a line break`);
   checkPasswords(view);

@@ -417,7 +417,8 @@ test('the apply diff of one inserted prefix (11 neighbors x 100 prefixes): one p
   const base = prefixSet(100);
   // 192.168.20.155/32 sorts in the middle of the string-sorted list (after 192.168.20.15/32)
   const more = [...base, '192.168.20.155/32'];
-  const script = (n?: 'upstream'): string[] => diffFRRConfig(scaledConfig(11, base, '65000:100', n), scaledConfig(11, more, '65000:100', n)).split('\n');
+  // per-neighbor lists, as frr-k8s renders them (shared lists: one line in all, share.test.ts)
+  const script = (n?: 'upstream'): string[] => diffFRRConfig(scaledConfig(11, base, '65000:100', n, 'per-neighbor'), scaledConfig(11, more, '65000:100', n, 'per-neighbor')).split('\n');
   const stable = script().filter((l) => / prefix-list /.test(l));
   assert.equal(stable.length, 11);
   for (const l of stable) assert.match(l, /^ip prefix-list 10\.9\.1\.\d+-allowed-ipv4 seq \d+ permit 192\.168\.20\.155\/32$/);

@@ -3,19 +3,20 @@
 // (N neighbors x M prefixes) for timing. Built from FRRConfigurations through the real pipeline.
 import type { FRRConfiguration } from '../api/frrk8s.js';
 import { renderForNode } from './pipeline.js';
-import type { SeqNumbering } from './render.js';
+import type { PrefixListSharing, SeqNumbering } from './render.js';
 
 type Spec = NonNullable<FRRConfiguration['spec']>;
 type Router = NonNullable<NonNullable<Spec['bgp']>['routers']>[number];
 type Neighbor = NonNullable<Router['neighbors']>[number];
 
-export function render(spec: Spec, opts: { alwaysBlock?: string[]; hostname?: string; logLevel?: string; seqNumbering?: SeqNumbering } = {}): string {
+export function render(spec: Spec, opts: { alwaysBlock?: string[]; hostname?: string; logLevel?: string; seqNumbering?: SeqNumbering; prefixLists?: PrefixListSharing } = {}): string {
   const cfg = { apiVersion: 'frrk8s.metallb.io/v1beta1', kind: 'FRRConfiguration', metadata: { name: 'test', namespace: 'frr-k8s-system' }, spec } as FRRConfiguration;
   return renderForNode([cfg], { name: 'node1', labels: {} }, {
     hostname: opts.hostname ?? 'node1',
     ...(opts.alwaysBlock ? { alwaysBlock: opts.alwaysBlock } : {}),
     ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
     ...(opts.seqNumbering ? { seqNumbering: opts.seqNumbering } : {}),
+    ...(opts.prefixLists ? { prefixLists: opts.prefixLists } : {}),
   }).config;
 }
 
@@ -99,17 +100,43 @@ export function changeSequence(): string[] {
     richConfig({ first: { bfdProfile: undefined }, fastProfile: { receiveInterval: 300, transmitInterval: 300, echoMode: false, passiveMode: false, echoInterval: undefined }, slowProfile: false }),
     // another AS: the whole instance is replaced
     richConfig({ asn: 64600 }),
+    // shared prefix-lists: three neighbors on one list; the first (whose name the list has) diverges,
+    // so the others move to a list of their own and the old one is dropped last; then they agree again
+    sharedTrio(false),
+    sharedTrio(true),
+    sharedTrio(false),
     // no FRRConfiguration at all
     render({}),
     richConfig(),
   ];
 }
 
+/** Three eBGP neighbors advertising the same prefixes (one shared allowed list); `diverge`: the first advertises one more. */
+export function sharedTrio(diverge: boolean): string {
+  const prefixes = ['192.168.30.1/32', '192.168.30.2/32', '192.168.30.3/32'];
+  const extra = '192.168.30.9/32';
+  return render({
+    bgp: {
+      routers: [
+        {
+          asn: 64500,
+          prefixes: [...prefixes, extra],
+          neighbors: ['10.9.2.1', '10.9.2.2', '10.9.2.3'].map((address, i) => ({
+            address,
+            asn: 64501,
+            toAdvertise: { allowed: { prefixes: diverge && i === 0 ? [...prefixes, extra] : prefixes } },
+          })),
+        },
+      ],
+    },
+  });
+}
+
 /**
  * A config with `neighbors` eBGP neighbors (addresses given, or 10.9.1.N) advertising all `prefixes`,
  * with one community modifier per neighbor on the first prefix.
  */
-export function scaledConfig(neighbors: number | string[], prefixes: string[], community = '65000:100', seqNumbering?: SeqNumbering): string {
+export function scaledConfig(neighbors: number | string[], prefixes: string[], community = '65000:100', seqNumbering?: SeqNumbering, prefixLists?: PrefixListSharing): string {
   const addresses = typeof neighbors === 'number' ? Array.from({ length: neighbors }, (_, i) => `10.9.1.${i + 1}`) : neighbors;
   return render({
     bgp: {
@@ -125,7 +152,7 @@ export function scaledConfig(neighbors: number | string[], prefixes: string[], c
         },
       ],
     },
-  }, seqNumbering ? { seqNumbering } : {});
+  }, { ...(seqNumbering ? { seqNumbering } : {}), ...(prefixLists ? { prefixLists } : {}) });
 }
 
 /** n distinct /32s (192.168.20.1/32, ...). */

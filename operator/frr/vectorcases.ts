@@ -8,7 +8,7 @@ import { loadVectorInput } from '../config/frrk8s/testing.js';
 import { modelFromJSON } from '../config/frrk8s/model.js';
 import { sharedDir } from '../util/paths.js';
 import { renderForNode } from './pipeline.js';
-import { renderFRRConfig, type SeqNumbering } from './render.js';
+import { renderFRRConfig, type PrefixListSharing, type SeqNumbering } from './render.js';
 
 export const VECTORS = join(sharedDir(), 'vectors', 'frrk8s');
 export const RENDER_KINDS = ['render', 'render-model'] as const;
@@ -34,7 +34,7 @@ export function caseDirs(kind: RenderKind): string[] {
 
 export const readMeta = (dir: string): VectorMeta => JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as VectorMeta;
 
-export function renderCase(dir: string, seqNumbering: SeqNumbering): string {
+export function renderCase(dir: string, seqNumbering: SeqNumbering, prefixLists: PrefixListSharing = 'per-neighbor'): string {
   const meta = readMeta(dir);
   const { configs, secrets } = loadVectorInput(dir);
   const r = renderForNode(configs, { name: 'node', labels: { 'kubernetes.io/hostname': 'node' } }, {
@@ -44,16 +44,18 @@ export function renderCase(dir: string, seqNumbering: SeqNumbering): string {
     ...(meta.logLevel !== undefined ? { logLevel: meta.logLevel } : {}),
     hostHasIPv4: meta.hostHasIPv4 ?? true,
     seqNumbering,
+    prefixLists,
   });
   return r.config;
 }
 
-export function renderModelCase(dir: string, seqNumbering: SeqNumbering): string {
+export function renderModelCase(dir: string, seqNumbering: SeqNumbering, prefixLists: PrefixListSharing = 'per-neighbor'): string {
   const meta = readMeta(dir);
   const model = modelFromJSON(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')));
-  return renderFRRConfig(model, { hostname: meta.hostname, hostHasIPv4: meta.hostHasIPv4 ?? true, seqNumbering });
+  return renderFRRConfig(model, { hostname: meta.hostname, hostHasIPv4: meta.hostHasIPv4 ?? true, seqNumbering, prefixLists });
 }
 
-export function renderVector(kind: RenderKind, dir: string, seqNumbering: SeqNumbering): string {
-  return kind === 'render' ? renderCase(dir, seqNumbering) : renderModelCase(dir, seqNumbering);
+/** A vector rendered as upstream lays it out (`per-neighbor` lists) unless `prefixLists` says otherwise. */
+export function renderVector(kind: RenderKind, dir: string, seqNumbering: SeqNumbering, prefixLists: PrefixListSharing = 'per-neighbor'): string {
+  return kind === 'render' ? renderCase(dir, seqNumbering, prefixLists) : renderModelCase(dir, seqNumbering, prefixLists);
 }

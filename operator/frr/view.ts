@@ -8,6 +8,10 @@
 //   so that adding or removing a prefix changes no other line; with `upstream`, as frr-k8s does:
 //   prefix-list `seq` per list name (shared by the `ip` and `ipv6` list of that name), route-map
 //   entry numbers per neighbor ID (shared by `-out` and `-in`), both counters per rendering;
+// - sharing: by default (`shared`) a prefix-list whose family and entries (numbers included) equal a
+//   list already rendered for an earlier neighbor is not rendered again; the route-map entries match
+//   the earlier list instead (sharePrefixLists). frr-k8s (`per-neighbor`) gives every neighbor its own
+//   copy, which costs FRR 8.4 time quadratic in the list length per copy (docs/frr-rendering.md);
 // - order: only the local-pref/community lists are re-sorted (by list name, prefixes sorted); every
 //   other order is the model's (the conversion sorts), as upstream's renderer does;
 // - optional values: `null` in the model means "unset" and is not rendered; a set value is rendered
@@ -483,6 +487,53 @@ export function neighborFilters(n: NeighborModel, num: Numbering): NeighborFilte
     applyStableRouteMapNumbers(view);
   }
   return view;
+}
+
+/** How prefix-lists with identical entries are rendered (see sharePrefixLists). */
+export type PrefixListSharing = 'shared' | 'per-neighbor';
+export const PREFIX_LIST_SHARINGS: readonly PrefixListSharing[] = ['shared', 'per-neighbor'];
+
+/**
+ * Renders each distinct prefix-list once (in place): walking the neighbors in render order, a list
+ * (one family of one name) whose role (the name after the neighbor ID: `-allowed-ipv4`,
+ * `-65000:100-ip-community-prefixes`, ...) and entries, numbers and actions included, equal those of
+ * a list seen for an earlier neighbor is dropped, and the route-map entries of that neighbor that match it (same family, same name)
+ * match the first list instead. The evaluation of every route-map is unchanged: it reads the same
+ * entries under another name. Names stay stable while neighbors change together (a prefix added to
+ * all of them keeps the first neighbor's name); a neighbor whose list diverges gets its own list back.
+ */
+export function sharePrefixLists(filters: NeighborFiltersView[]): void {
+  const seen = new Map<string, string>(); // family + entries -> name of the first list with them
+  const key = (family: FRRListFamily, entries: PrefixListEntryView[]): string => [family, ...entries.map((e) => `${e.seq} ${e.action} ${e.match}`)].join('\n');
+  for (const f of filters) {
+    const groups = new Map<string, PrefixListEntryView[]>(); // `${family} ${name}` -> entries in order
+    const all = [...f.modifiers.flatMap((m) => m.entries), ...f.allowed, ...f.incoming, ...f.denied];
+    for (const e of all) {
+      const g = `${e.family} ${e.name}`;
+      groups.set(g, [...(groups.get(g) ?? []), e]);
+    }
+    const renamed = new Map<string, string>(); // `${family} ${name}` -> shared name
+    for (const [g, entries] of groups) {
+      const { family, name } = entries[0]!;
+      // only lists of the same role are shared (`-allowed-ipv4` with `-allowed-ipv4`, ...): an inbound
+      // route-map never matches an outbound list, and a neighbor never shares with itself
+      const role = name.startsWith(f.id) ? name.slice(f.id.length) : name;
+      const k = `${role}\n${key(family, entries)}`;
+      const first = seen.get(k);
+      if (first === undefined) seen.set(k, name);
+      else if (first !== name) renamed.set(g, first);
+    }
+    if (renamed.size === 0) continue;
+    const keep = (e: PrefixListEntryView): boolean => !renamed.has(`${e.family} ${e.name}`);
+    for (const m of f.modifiers) m.entries = m.entries.filter(keep);
+    f.allowed = f.allowed.filter(keep);
+    f.incoming = f.incoming.filter(keep);
+    f.denied = f.denied.filter(keep);
+    for (const r of [...f.modifiers.map((m) => m.routeMap), ...f.outbound, ...f.inbound]) {
+      const to = renamed.get(`${r.family} ${r.list}`);
+      if (to !== undefined) r.list = to;
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
