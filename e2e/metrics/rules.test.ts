@@ -2,9 +2,10 @@
 // its promtool unit tests (deploy/prometheus-tests/) pass and show every alert both firing and quiet.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { parse as parseYAML } from 'yaml';
+import { parse as parseYAML, parseAllDocuments, stringify } from 'yaml';
 import { projectPath } from '../../operator/util/paths.js';
 import { requirePromtool, runPromtool } from './promtool.js';
 
@@ -23,6 +24,21 @@ test('promtool check rules: the rule file', async (t) => {
   const r = await runPromtool(['check', 'rules', RULES_FILE]);
   assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
   assert.match(r.stdout, /SUCCESS: \d+ rules found/);
+});
+
+test('promtool check rules: the groups of the bundle’s PrometheusRule (deploy/metalfrr-prometheusrule.yaml)', async (t) => {
+  if (!requirePromtool(t)) return;
+  const rule = parseAllDocuments(readFileSync(projectPath('deploy', 'metalfrr-prometheusrule.yaml'), 'utf8')).map((d) => d.toJS()).filter((x) => x !== null) as { kind: string; spec: { groups: unknown[] } }[];
+  assert.deepEqual(rule.map((r) => r.kind), ['PrometheusRule']);
+  const dir = mkdtempSync(join(tmpdir(), 'metalfrr-rules-'));
+  try {
+    const f = join(dir, 'rules.yaml');
+    writeFileSync(f, stringify({ groups: rule[0]!.spec.groups }));
+    const r = await runPromtool(['check', 'rules', f]);
+    assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the unit tests use the one rule file and show every alert firing and quiet', () => {
