@@ -3,6 +3,7 @@
 // It knows nothing about MetalLB: routes map a URL path to a handler returning a decision, conversion
 // routes map a path to a converter.
 import { createServer, type Server } from 'node:https';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../operator/api/meta.js';
 import type { AdmissionDecision } from '../operator/config/admission.js';
@@ -49,6 +50,19 @@ export interface WebhookServerOptions {
   logger?: Logger;
   /** largest accepted request body, bytes (the API server sends at most ~3 MiB objects) */
   maxBodyBytes?: number;
+  /** serve GET /metrics from this registry and record controller-runtime's webhook metrics in it */
+  registry?: Registry;
+}
+
+/** controller-runtime's webhook server metrics (label `webhook` = the request path). */
+export function webhookMetrics(registry: Registry) {
+  const names = ['controller_runtime_webhook_requests_total', 'controller_runtime_webhook_requests_in_flight', 'controller_runtime_webhook_latency_seconds'];
+  for (const n of names) if (registry.getSingleMetric(n)) registry.removeSingleMetric(n);
+  return {
+    requests: new Counter({ name: 'controller_runtime_webhook_requests_total', help: 'Total number of admission requests by HTTP status code.', labelNames: ['code', 'webhook'] as const, registers: [registry] }),
+    inFlight: new Gauge({ name: 'controller_runtime_webhook_requests_in_flight', help: 'Current number of admission requests being served.', labelNames: ['webhook'] as const, registers: [registry] }),
+    latency: new Histogram({ name: 'controller_runtime_webhook_latency_seconds', help: 'Histogram of the latency of processing admission requests', labelNames: ['webhook'] as const, registers: [registry] }),
+  };
 }
 
 const MAX_BODY = 4 * 1024 * 1024;
@@ -155,11 +169,29 @@ async function serveConversion(req: IncomingMessage, res: ServerResponse, path: 
 export function createWebhookServer(opts: WebhookServerOptions): Server {
   const log = opts.logger ?? createLogger('webhook');
   const limit = opts.maxBodyBytes ?? MAX_BODY;
+  const registry = opts.registry;
+  const metrics = registry ? webhookMetrics(registry) : undefined;
   const server = createServer({ cert: opts.cert, key: opts.key, minVersion: 'TLSv1.2' }, (req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/healthz' || path === '/readyz' || path === '/livez') {
       send(res, 200, 'ok');
       return;
+    }
+    if (path === '/metrics' && registry && (req.method === 'GET' || req.method === 'HEAD')) {
+      registry.metrics().then(
+        (body) => send(res, 200, req.method === 'HEAD' ? '' : body, registry.contentType),
+        (e: unknown) => send(res, 500, `cannot collect metrics: ${(e as Error).message}\n`),
+      );
+      return;
+    }
+    if (metrics && (opts.routes[path] || opts.conversions?.[path])) {
+      const started = process.hrtime.bigint();
+      metrics.inFlight.inc({ webhook: path });
+      res.once('close', () => {
+        metrics.inFlight.dec({ webhook: path });
+        metrics.requests.inc({ code: String(res.statusCode), webhook: path });
+        metrics.latency.observe({ webhook: path }, Number(process.hrtime.bigint() - started) / 1e9);
+      });
     }
     const converter = opts.conversions?.[path];
     const handler = opts.routes[path];

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { parse as parseYAML, parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../operator/api/meta.js';
 import { packageVersion } from '../../operator/install/bundle.js';
+import { DEFAULT_PORTS } from '../../operator/manifests/params.js';
 import { projectPath } from '../../operator/util/paths.js';
 import { validateManifest } from '../schemas/validate.js';
 import { loadChart, renderChartObjects, type RenderOptions } from './render.js';
@@ -117,6 +118,22 @@ describe('Helm chart deploy/chart/metalfrr', () => {
     }
     assert.equal(objs.length, render().length + 3);
     assert.throws(() => render({ prometheus: { podMonitor: { enabled: true }, serviceMonitor: { enabled: true } } }), /cannot both be set/);
+  });
+
+  it('frr/native mode: the speaker monitors also scrape the frr-agent sidecar port (frrmetrics, the operator’s speakerAgent port)', () => {
+    for (const values of [{ speaker: { frr: { enabled: true } } }, { bgpBackend: 'native' }]) {
+      const pm = get(render({ ...values, prometheus: { podMonitor: { enabled: true } } }), 'PodMonitor', 'metalfrr-speaker') as any;
+      assert.deepEqual(pm.spec.podMetricsEndpoints.map((e: any) => e.port), ['monitoring', 'frrmetrics']);
+      assert.deepEqual(get(render({ ...values, prometheus: { podMonitor: { enabled: true } } }), 'PodMonitor', 'metalfrr-controller').spec.podMetricsEndpoints.map((e: any) => e.port), ['monitoring']);
+      const objs = render({ ...values, prometheus: { serviceMonitor: { enabled: true } } });
+      assert.deepEqual(get(objs, 'Service', 'metalfrr-speaker-monitor-service').spec.ports, [
+        { name: 'monitoring', port: 7472, targetPort: 'monitoring', protocol: 'TCP' },
+        { name: 'frrmetrics', port: DEFAULT_PORTS.speakerAgent, targetPort: 'frrmetrics', protocol: 'TCP' },
+      ]);
+      assert.deepEqual(get(objs, 'ServiceMonitor', 'metalfrr-speaker-monitor').spec.endpoints.map((e: any) => e.port), ['monitoring', 'frrmetrics']);
+    }
+    const speakerTemplate = readFileSync(projectPath('templates', 'manifests', '20-speaker.yaml.hbs'), 'utf8');
+    assert.match(speakerTemplate, /- name: frrmetrics\n\s+containerPort: \{\{ports\.speakerAgent\}\}/, 'the sidecar container port is named frrmetrics');
   });
 
   it('prometheus.serviceMonitor.enabled: headless metrics Services and ServiceMonitors', () => {

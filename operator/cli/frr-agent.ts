@@ -5,7 +5,7 @@ import { createLogger } from '../util/log.js';
 import { KubeClient, loadKubeConfig } from '../runtime/client.js';
 import { Manager } from '../runtime/manager.js';
 import { FRRControl, type ApplyMethod } from '../frr/vtysh.js';
-import { FRRAgent } from '../controllers/frr-agent.js';
+import { FRRAgent, FRR_METRICS_PREFIXES, type FRRMetricsPrefix } from '../controllers/frr-agent.js';
 import { frrControlBackend } from '../controllers/frr-backend.js';
 import { UsageError, type CommandIO } from './io.js';
 
@@ -14,13 +14,16 @@ export const FRR_AGENT_USAGE = `usage: metalfrr frr-agent --node NAME [--namespa
                          [--vty-socket DIR] [--config-dir DIR] [--apply-method diff|reload]
                          [--health-port 7572] [--status-interval-ms 5000]
                          [--route-map-delay-timer 1] [--coalesce-time 100]
+                         [--frr-metrics-prefix frrk8s|metallb]
 
 Watches the FRRConfigurations (and Secrets, FRRK8sConfiguration) of the namespace and the Node NAME;
 renders the node's frr.conf, checks it with FRR and applies it with the least disruption. A config
 FRR refuses is never applied. Writes FRRNodeState/NAME and one BGPSessionState per session; serves
 /healthz, /readyz and /metrics (frrk8s_* metrics) on --health-port.
 --route-map-delay-timer (s) and --coalesce-time (ms) are added to the applied config for fast
-convergence (FRR's defaults are 5 s and 1000 ms; 0 leaves FRR's default in place).`;
+convergence (FRR's defaults are 5 s and 1000 ms; 0 leaves FRR's default in place).
+--frr-metrics-prefix metallb names the BGP/BFD metrics read from FRR metallb_bgp_* / metallb_bfd_*
+(upstream MetalLB's frr-metrics sidecar, used by the speaker pod in frr/native mode) instead of frrk8s_*.`;
 
 export interface FRRAgentArgs {
   node: string;
@@ -36,6 +39,7 @@ export interface FRRAgentArgs {
   statusIntervalMs: number;
   routeMapDelayTimer: number;
   coalesceTime: number;
+  frrMetricsPrefix: FRRMetricsPrefix;
 }
 
 export function parseFRRAgentArgs(v: Record<string, unknown>, positionals: string[]): FRRAgentArgs {
@@ -43,6 +47,8 @@ export function parseFRRAgentArgs(v: Record<string, unknown>, positionals: strin
   if (!v.node) throw new UsageError('--node is required');
   const method = String(v['apply-method'] ?? 'diff');
   if (method !== 'diff' && method !== 'reload') throw new UsageError('--apply-method must be diff or reload');
+  const prefix = String(v['frr-metrics-prefix'] ?? 'frrk8s') as FRRMetricsPrefix;
+  if (!FRR_METRICS_PREFIXES.includes(prefix)) throw new UsageError(`--frr-metrics-prefix must be one of ${FRR_METRICS_PREFIXES.join(', ')}`);
   return {
     node: String(v.node),
     namespace: String(v.namespace ?? DEFAULT_FRRK8S_NAMESPACE),
@@ -57,6 +63,7 @@ export function parseFRRAgentArgs(v: Record<string, unknown>, positionals: strin
     statusIntervalMs: Number(v['status-interval-ms'] ?? 5000),
     routeMapDelayTimer: Number(v['route-map-delay-timer'] ?? 1),
     coalesceTime: Number(v['coalesce-time'] ?? 100),
+    frrMetricsPrefix: prefix,
   };
 }
 
@@ -83,6 +90,7 @@ export async function runFRRAgent(a: FRRAgentArgs, _io: CommandIO): Promise<numb
     alwaysBlock: a.alwaysBlock,
     logLevel: a.logLevel,
     statusIntervalMs: a.statusIntervalMs,
+    frrMetricsPrefix: a.frrMetricsPrefix,
   });
   agent.startPolling();
   await mgr.run();

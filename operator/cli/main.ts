@@ -95,6 +95,7 @@ const COMMANDS: Record<string, Command> = {
       'status-interval-ms': { type: 'string' },
       'route-map-delay-timer': { type: 'string' },
       'coalesce-time': { type: 'string' },
+      'frr-metrics-prefix': { type: 'string' },
     },
     run: (v, p, io) => runFRRAgent(parseFRRAgentArgs(v, p), io),
   },

@@ -1,5 +1,6 @@
 // `metalfrr webhook`: the validating admission webhooks and the BGPPeer conversion webhook over HTTPS.
 import { readFileSync } from 'node:fs';
+import { Registry } from 'prom-client';
 import { BGP_BACKENDS, DEFAULT_BGP_BACKEND, DEFAULT_METALLB_NAMESPACE, type BGPBackend } from '../api/constants.js';
 import { createLogger } from '../util/log.js';
 import { KubeClient, loadKubeConfig } from '../runtime/client.js';
@@ -17,7 +18,8 @@ Serves AdmissionReview admission.k8s.io/v1 over HTTPS (TLS 1.2+) at upstream's p
   /validate-metallb-io-v1beta1-{ipaddresspool,l2advertisement,bgpadvertisement,community,bfdprofile}
   /validate-metallb-io-v1beta2-bgppeer
   /validate-frrk8s-metallb-io-v1beta1-frrconfiguration
-the BGPPeer conversion webhook (ConversionReview apiextensions.k8s.io/v1) at /convert, and /healthz.
+the BGPPeer conversion webhook (ConversionReview apiextensions.k8s.io/v1) at /convert, /healthz, and
+/metrics (controller_runtime_webhook_*).
 Existing objects are read from the API server (--kubeconfig, else in-cluster) or, with
 --objects DIR, from manifest files re-read on every request. The certificate files are checked
 every second and reloaded when they change (kubelet Secret volume updates included).`;
@@ -53,6 +55,11 @@ export function parseWebhookArgs(v: Record<string, unknown>, positionals: string
   };
 }
 
+/** The webhook process's registry; the server adds its request metrics. */
+export function webhookRegistry(): Registry {
+  return new Registry();
+}
+
 export async function runWebhook(args: WebhookArgs, _io: CommandIO): Promise<number> {
   const log = createLogger('webhook');
   const source: ObjectSource = args.objects
@@ -65,6 +72,7 @@ export async function runWebhook(args: WebhookArgs, _io: CommandIO): Promise<num
     routes: webhookRoutes(source, { namespace: args.namespace, backend }),
     conversions: conversionRoutes(),
     logger: log,
+    registry: webhookRegistry(),
   });
   const reloader = watchCertificates(server, { certFile: args.certFile, keyFile: args.keyFile, logger: log }, initial);
   await new Promise<void>((resolve, reject) => {

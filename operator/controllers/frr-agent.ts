@@ -53,7 +53,16 @@ export interface FRRAgentOptions {
   /** how often sessions are read back and the running config compared (ms, default 5000) */
   statusIntervalMs?: number;
   fieldManager?: string;
+  /**
+   * Names of the BGP/BFD metrics read from FRR: 'frrk8s' (frr-k8s's frrk8s_bgp_*, default) or 'metallb'
+   * (the metallb_bgp_* / metallb_bfd_* names of upstream MetalLB's frr-metrics sidecar, for the speaker's
+   * agent sidecar in frr/native mode). The agent's own frrk8s_k8s_client_* metrics keep their names.
+   */
+  frrMetricsPrefix?: FRRMetricsPrefix;
 }
+
+export type FRRMetricsPrefix = 'frrk8s' | 'metallb';
+export const FRR_METRICS_PREFIXES: readonly FRRMetricsPrefix[] = ['frrk8s', 'metallb'];
 
 const FRRK8S_CONFIG_NAME = 'config';
 
@@ -82,7 +91,7 @@ export class FRRAgent {
   ) {
     this.log = mgr.log.child({ controller: 'frr-agent', node: opts.node });
     this.fieldManager = opts.fieldManager ?? 'frr-k8s';
-    this.metrics = agentMetrics(mgr.registry, opts.backend);
+    this.metrics = agentMetrics(mgr.registry, opts.backend, opts.frrMetricsPrefix ?? 'frrk8s');
     const ns = opts.namespace;
     this.configs = mgr.informer<FRRConfiguration>(KINDS.FRRConfiguration, { namespace: ns });
     this.secrets = mgr.informer<Secret>(KINDS.Secret, { namespace: ns });
@@ -245,7 +254,7 @@ function firstLines(text: string, n = 5): string {
 }
 
 /** frr-k8s's controller metrics, and the BGP/BFD metrics read from FRR at scrape time. */
-export function agentMetrics(registry: Registry, backend: FRRBackend) {
+export function agentMetrics(registry: Registry, backend: FRRBackend, prefix: FRRMetricsPrefix = 'frrk8s') {
   const existing = registry.getSingleMetric('frrk8s_k8s_client_updates_total');
   if (existing) registry.removeSingleMetric('frrk8s_k8s_client_updates_total');
   for (const n of ['frrk8s_k8s_client_update_errors_total', 'frrk8s_k8s_client_config_loaded_bool', 'frrk8s_k8s_client_config_stale_bool'])
@@ -258,51 +267,54 @@ export function agentMetrics(registry: Registry, backend: FRRBackend) {
   };
   m.loaded.set(0);
   m.stale.set(0);
-  registerFRRMetrics(registry, backend);
+  registerFRRMetrics(registry, backend, prefix);
   return m;
 }
 
-type SessionMetric = { name: string; help: string; type: 'gauge' | 'counter'; value: (s: FRRSession) => number | undefined };
-type BFDMetric = { name: string; help: string; type: 'gauge' | 'counter'; value: (p: FRRBFDPeer) => number | undefined };
+/** names: [frr-k8s name, upstream MetalLB frr-metrics name (none: not exported under that prefix)] */
+type SessionMetric = { names: [string, string?]; help: string; type: 'gauge' | 'counter'; value: (s: FRRSession) => number | undefined };
+type BFDMetric = { names: [string, string?]; help: string; type: 'gauge' | 'counter'; value: (p: FRRBFDPeer) => number | undefined };
 
 const SESSION_METRICS: SessionMetric[] = [
-  { name: 'frrk8s_bgp_session_up', help: 'BGP session state (1 is up, 0 is down)', type: 'gauge', value: (s) => (s.bgpState === 'Established' ? 1 : 0) },
-  { name: 'frrk8s_bgp_announced_prefixes_total', help: 'Number of prefixes currently being advertised on the BGP session', type: 'gauge', value: (s) => s.sentPrefixes },
-  { name: 'frrk8s_bgp_received_prefixes_total', help: 'Number of prefixes currently being received on the BGP session', type: 'gauge', value: (s) => s.acceptedPrefixes },
-  { name: 'frrk8s_bgp_opens_sent', help: 'Number of BGP open messages sent', type: 'counter', value: (s) => s.messageStats?.opensSent },
-  { name: 'frrk8s_bgp_opens_received', help: 'Number of BGP open messages received', type: 'counter', value: (s) => s.messageStats?.opensRecv },
-  { name: 'frrk8s_bgp_notifications_sent', help: 'Number of BGP notification messages sent', type: 'counter', value: (s) => s.messageStats?.notificationsSent },
-  { name: 'frrk8s_bgp_updates_total', help: 'Number of BGP UPDATE messages sent', type: 'counter', value: (s) => s.messageStats?.updatesSent },
-  { name: 'frrk8s_bgp_updates_total_received', help: 'Number of BGP UPDATE messages received', type: 'counter', value: (s) => s.messageStats?.updatesRecv },
-  { name: 'frrk8s_bgp_keepalives_sent', help: 'Number of BGP keepalive messages sent', type: 'counter', value: (s) => s.messageStats?.keepalivesSent },
-  { name: 'frrk8s_bgp_keepalives_received', help: 'Number of BGP keepalive messages received', type: 'counter', value: (s) => s.messageStats?.keepalivesRecv },
-  { name: 'frrk8s_bgp_route_refresh_sent', help: 'Number of BGP route refresh messages sent', type: 'counter', value: (s) => s.messageStats?.routeRefreshSent },
-  { name: 'frrk8s_bgp_total_sent', help: 'Number of total BGP messages sent', type: 'counter', value: (s) => s.messageStats?.totalSent },
-  { name: 'frrk8s_bgp_total_received', help: 'Number of total BGP messages received', type: 'counter', value: (s) => s.messageStats?.totalRecv },
+  { names: ['frrk8s_bgp_session_up', 'metallb_bgp_session_up'], help: 'BGP session state (1 is up, 0 is down)', type: 'gauge', value: (s) => (s.bgpState === 'Established' ? 1 : 0) },
+  { names: ['frrk8s_bgp_announced_prefixes_total', 'metallb_bgp_announced_prefixes_total'], help: 'Number of prefixes currently being advertised on the BGP session', type: 'gauge', value: (s) => s.sentPrefixes },
+  { names: ['frrk8s_bgp_received_prefixes_total'], help: 'Number of prefixes currently being received on the BGP session', type: 'gauge', value: (s) => s.acceptedPrefixes },
+  { names: ['frrk8s_bgp_opens_sent', 'metallb_bgp_opens_sent'], help: 'Number of BGP open messages sent', type: 'counter', value: (s) => s.messageStats?.opensSent },
+  { names: ['frrk8s_bgp_opens_received', 'metallb_bgp_opens_received'], help: 'Number of BGP open messages received', type: 'counter', value: (s) => s.messageStats?.opensRecv },
+  { names: ['frrk8s_bgp_notifications_sent', 'metallb_bgp_notifications_sent'], help: 'Number of BGP notification messages sent', type: 'counter', value: (s) => s.messageStats?.notificationsSent },
+  { names: ['frrk8s_bgp_updates_total', 'metallb_bgp_updates_total'], help: 'Number of BGP UPDATE messages sent', type: 'counter', value: (s) => s.messageStats?.updatesSent },
+  { names: ['frrk8s_bgp_updates_total_received', 'metallb_bgp_updates_total_received'], help: 'Number of BGP UPDATE messages received', type: 'counter', value: (s) => s.messageStats?.updatesRecv },
+  { names: ['frrk8s_bgp_keepalives_sent', 'metallb_bgp_keepalives_sent'], help: 'Number of BGP keepalive messages sent', type: 'counter', value: (s) => s.messageStats?.keepalivesSent },
+  { names: ['frrk8s_bgp_keepalives_received', 'metallb_bgp_keepalives_received'], help: 'Number of BGP keepalive messages received', type: 'counter', value: (s) => s.messageStats?.keepalivesRecv },
+  { names: ['frrk8s_bgp_route_refresh_sent', 'metallb_bgp_route_refresh_sent'], help: 'Number of BGP route refresh messages sent', type: 'counter', value: (s) => s.messageStats?.routeRefreshSent },
+  { names: ['frrk8s_bgp_total_sent', 'metallb_bgp_total_sent'], help: 'Number of total BGP messages sent', type: 'counter', value: (s) => s.messageStats?.totalSent },
+  { names: ['frrk8s_bgp_total_received', 'metallb_bgp_total_received'], help: 'Number of total BGP messages received', type: 'counter', value: (s) => s.messageStats?.totalRecv },
 ];
 
 const BFD_METRICS: BFDMetric[] = [
-  { name: 'frrk8s_bfd_session_up', help: 'BFD session state (1 is up, 0 is down)', type: 'gauge', value: (p) => (p.status.toLowerCase() === 'up' ? 1 : 0) },
-  { name: 'frrk8s_bfd_control_packet_input', help: 'Number of received BFD control packets', type: 'counter', value: (p) => p.controlPacketInput },
-  { name: 'frrk8s_bfd_control_packet_output', help: 'Number of sent BFD control packets', type: 'counter', value: (p) => p.controlPacketOutput },
-  { name: 'frrk8s_bfd_echo_packet_input', help: 'Number of received BFD echo packets', type: 'counter', value: (p) => p.echoPacketInput },
-  { name: 'frrk8s_bfd_echo_packet_output', help: 'Number of sent BFD echo packets', type: 'counter', value: (p) => p.echoPacketOutput },
-  { name: 'frrk8s_bfd_session_up_events', help: 'Number of BFD session up events', type: 'counter', value: (p) => p.sessionUpEvents },
-  { name: 'frrk8s_bfd_session_down_events', help: 'Number of BFD session down events', type: 'counter', value: (p) => p.sessionDownEvents },
-  { name: 'frrk8s_bfd_zebra_notifications', help: 'Number of BFD zebra notifications', type: 'counter', value: (p) => p.zebraNotifications },
+  { names: ['frrk8s_bfd_session_up', 'metallb_bfd_session_up'], help: 'BFD session state (1 is up, 0 is down)', type: 'gauge', value: (p) => (p.status.toLowerCase() === 'up' ? 1 : 0) },
+  { names: ['frrk8s_bfd_control_packet_input', 'metallb_bfd_control_packet_input'], help: 'Number of received BFD control packets', type: 'counter', value: (p) => p.controlPacketInput },
+  { names: ['frrk8s_bfd_control_packet_output', 'metallb_bfd_control_packet_output'], help: 'Number of sent BFD control packets', type: 'counter', value: (p) => p.controlPacketOutput },
+  { names: ['frrk8s_bfd_echo_packet_input', 'metallb_bfd_echo_packet_input'], help: 'Number of received BFD echo packets', type: 'counter', value: (p) => p.echoPacketInput },
+  { names: ['frrk8s_bfd_echo_packet_output', 'metallb_bfd_echo_packet_output'], help: 'Number of sent BFD echo packets', type: 'counter', value: (p) => p.echoPacketOutput },
+  { names: ['frrk8s_bfd_session_up_events', 'metallb_bfd_session_up_events'], help: 'Number of BFD session up events', type: 'counter', value: (p) => p.sessionUpEvents },
+  { names: ['frrk8s_bfd_session_down_events', 'metallb_bfd_session_down_events'], help: 'Number of BFD session down events', type: 'counter', value: (p) => p.sessionDownEvents },
+  { names: ['frrk8s_bfd_zebra_notifications', 'metallb_bfd_zebra_notifications'], help: 'Number of BFD zebra notifications', type: 'counter', value: (p) => p.zebraNotifications },
 ];
 
 /** Metrics collected from FRR at scrape time (labels peer and vrf, like frr-k8s's frr-metrics). */
-function registerFRRMetrics(registry: Registry, backend: FRRBackend): void {
+function registerFRRMetrics(registry: Registry, backend: FRRBackend, prefix: FRRMetricsPrefix): void {
   // one vtysh round trip per scrape for all session metrics (and one for BFD)
   let sessions: Promise<FRRSession[]> | undefined;
   let bfd: Promise<FRRBFDPeer[]> | undefined;
   const readSessions = (): Promise<FRRSession[]> => (sessions ??= backend.sessions().catch(() => []).finally(() => setTimeout(() => (sessions = undefined), 0)));
   const readBFD = (): Promise<FRRBFDPeer[]> => (bfd ??= backend.bfdPeers().catch(() => []).finally(() => setTimeout(() => (bfd = undefined), 0)));
-  const define = <X extends { peer: string; vrf: string }>(def: { name: string; help: string; type: 'gauge' | 'counter'; value: (x: X) => number | undefined }, read: () => Promise<X[]>) => {
-    if (registry.getSingleMetric(def.name)) registry.removeSingleMetric(def.name);
+  const define = <X extends { peer: string; vrf: string }>(def: { names: [string, string?]; help: string; type: 'gauge' | 'counter'; value: (x: X) => number | undefined }, read: () => Promise<X[]>) => {
+    const name = prefix === 'frrk8s' ? def.names[0] : def.names[1];
+    if (name === undefined) return;
+    if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
     const opts = {
-      name: def.name,
+      name,
       help: def.help,
       labelNames: ['peer', 'vrf'] as const,
       registers: [registry],

@@ -1,9 +1,10 @@
-// `npm run manifests`: writes deploy/metalfrr.yaml and the generated parts of the Helm chart
-// (deploy/chart/metalfrr/crds/, copies of crds/). A test fails when the committed files differ.
+// `npm run manifests`: writes deploy/metalfrr.yaml, deploy/metalfrr-prometheusrule.yaml (the alerts of
+// deploy/chart/metalfrr/files/metalfrr.rules.yaml as a PrometheusRule) and the generated parts of the Helm
+// chart (deploy/chart/metalfrr/crds/, copies of crds/). A test fails when the committed files differ.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bundleYAML } from './bundle.js';
+import { bundleYAML, prometheusRuleYAML } from './bundle.js';
 import { projectPath } from '../util/paths.js';
 
 export const CHART_DIR = projectPath('deploy', 'chart', 'metalfrr');
@@ -12,6 +13,7 @@ export const CHART_DIR = projectPath('deploy', 'chart', 'metalfrr');
 export function generatedFiles(): Map<string, string> {
   const out = new Map<string, string>();
   out.set(join('deploy', 'metalfrr.yaml'), bundleYAML());
+  out.set(join('deploy', 'metalfrr-prometheusrule.yaml'), prometheusRuleYAML());
   const crdDir = projectPath('crds');
   for (const name of readdirSync(crdDir).filter((n) => n.endsWith('.yaml')).sort()) {
     out.set(join('deploy', 'chart', 'metalfrr', 'crds', name), readFileSync(join(crdDir, name), 'utf8'));

@@ -166,7 +166,7 @@ export function manifestView(cr: MetalLB, params: OperatorParams, caBundle = '')
         ...lbClass,
         ...(backend === 'frr-k8s-external' && s.frrk8sConfig?.secretPassthrough ? ['--frrk8s-secret-passthrough'] : []),
       ],
-      speakerAgent: ['frr-agent', '--node=$(NODE_NAME)', `--namespace=${ns}`, `--health-port=${p.speakerAgent}`],
+      speakerAgent: ['frr-agent', '--node=$(NODE_NAME)', `--namespace=${ns}`, `--health-port=${p.speakerAgent}`, '--frr-metrics-prefix=metallb'],
       frrk8s: [
         'frr-agent',
         '--node=$(NODE_NAME)',

@@ -54,11 +54,19 @@ true
 {{- end -}}
 {{- end -}}
 
-{{/* The operand pods that serve metrics: name, pod labels (app, component), values key, metrics port. */}}
+{{/* The operand pods that serve metrics: name, pod labels (app, component), values key, metrics port, and the
+named container ports scraped (`monitoring`; in frr/native mode also the speaker's frr-agent sidecar port
+`frrmetrics`, 7573, serving metallb_bgp_* / metallb_bfd_*). */}}
 {{- define "metalfrr.metricsTargets" -}}
-{{- $targets := list (dict "name" "controller" "app" "metallb" "component" "controller" "key" "controller" "port" .Values.prometheus.metricsPort) (dict "name" "speaker" "app" "metallb" "component" "speaker" "key" "speaker" "port" .Values.prometheus.metricsPort) -}}
+{{- $backend := include "metalfrr.bgpBackend" . -}}
+{{- $monitoring := dict "name" "monitoring" "port" .Values.prometheus.metricsPort -}}
+{{- $speakerPorts := list $monitoring -}}
+{{- if or (eq $backend "frr") (eq $backend "native") -}}
+{{- $speakerPorts = append $speakerPorts (dict "name" "frrmetrics" "port" 7573) -}}
+{{- end -}}
+{{- $targets := list (dict "name" "controller" "app" "metallb" "component" "controller" "key" "controller" "port" .Values.prometheus.metricsPort "ports" (list $monitoring)) (dict "name" "speaker" "app" "metallb" "component" "speaker" "key" "speaker" "port" .Values.prometheus.metricsPort "ports" $speakerPorts) -}}
 {{- if include "metalfrr.frrk8sDeployed" . -}}
-{{- $targets = append $targets (dict "name" "frr-k8s" "app" "frr-k8s" "component" "frr-k8s" "key" "frrk8s" "port" 7572) -}}
+{{- $targets = append $targets (dict "name" "frr-k8s" "app" "frr-k8s" "component" "frr-k8s" "key" "frrk8s" "port" 7572 "ports" (list (dict "name" "monitoring" "port" 7572))) -}}
 {{- end -}}
 {{- toYaml $targets -}}
 {{- end -}}
