@@ -119,7 +119,7 @@ describe('frr agent with real FRR', { skip }, () => {
         namespace: NS,
         hostname: name,
         statusIntervalMs: 200,
-        backend: frrControlBackend(new FRRControl({ socketDir: frr.runDir, configDir: frr.etcDir, tuning: TUNING, logger })),
+        backend: frrControlBackend(new FRRControl({ socketDir: frr.runDir, configDir: frr.etcDir, tuning: TUNING, reuseRunning: true, logger })),
       });
       await mgr.start();
       agent.startPolling();

@@ -304,7 +304,7 @@ async function startNodeRoles(api: TestApiServer, name: string, frr: FRRInstance
     namespace: DEFAULT_FRRK8S_NAMESPACE,
     hostname: name,
     statusIntervalMs: 1000,
-    backend: frrControlBackend(new FRRControl({ socketDir: frr.runDir, configDir: frr.etcDir, tuning: TUNING, logger: nodeLog })),
+    backend: frrControlBackend(new FRRControl({ socketDir: frr.runDir, configDir: frr.etcDir, tuning: TUNING, reuseRunning: true, logger: nodeLog })),
   });
   await mgr.start();
   agent.startPolling();

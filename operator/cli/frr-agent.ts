@@ -80,7 +80,7 @@ export async function runFRRAgent(a: FRRAgentArgs, _io: CommandIO): Promise<numb
     ...(a.routeMapDelayTimer > 0 ? { routeMapDelayTimer: a.routeMapDelayTimer } : {}),
     ...(a.coalesceTime > 0 ? { coalesceTime: a.coalesceTime } : {}),
   };
-  const control = new FRRControl({ socketDir: a.vtySocket, configDir: a.configDir, method: a.applyMethod, tuning, logger: log });
+  const control = new FRRControl({ socketDir: a.vtySocket, configDir: a.configDir, method: a.applyMethod, tuning, reuseRunning: true, logger: log });
   const agent = new FRRAgent(mgr, client, {
     node: a.node,
     namespace: a.namespace,

@@ -33,7 +33,7 @@ import {
 /** What the agent needs from FRR (operator/frr/vtysh.ts implements it against real FRR). */
 export interface FRRBackend {
   /** Check the candidate with FRR and apply it; never touches FRR when the check fails. */
-  apply(config: string): Promise<{ ok: boolean; output: string; checkFailed?: boolean }>;
+  apply(config: string): Promise<{ ok: boolean; output: string; checkFailed?: boolean; runningConfig?: string }>;
   runningConfig(): Promise<string>;
   sessions(): Promise<FRRSession[]>;
   bfdPeers(): Promise<FRRBFDPeer[]>;
@@ -179,7 +179,7 @@ export class FRRAgent {
     if (!r.ok) {
       this.metrics.errors.inc();
       this.metrics.stale.set(1);
-      const running = await this.opts.backend.runningConfig().catch(() => this.lastStatus.runningConfig ?? '');
+      const running = r.runningConfig ?? (await this.opts.backend.runningConfig().catch(() => this.lastStatus.runningConfig ?? ''));
       this.log.warn(r.checkFailed ? 'FRR refused the configuration; the last good one stays applied' : 'applying the configuration failed', {
         output: retractPasswords(r.output),
       });
@@ -188,7 +188,8 @@ export class FRRAgent {
       if (r.checkFailed) return; // only a change of the input can help
       throw new Error('applying the configuration to FRR failed'); // retried with backoff
     }
-    const running = await this.opts.backend.runningConfig();
+    // the running config as the apply's verification read it (one read less), else read it now
+    const running = r.runningConfig ?? (await this.opts.backend.runningConfig());
     this.applied = { desired: d.config, running };
     this.metrics.loaded.set(1);
     this.metrics.stale.set(0);

@@ -8,8 +8,9 @@ export function frrControlBackend(ctl: FRRControl): FRRBackend {
     async apply(config) {
       const r = await ctl.apply(config);
       // a reload that returned but left FRR running something else than asked is not applied
-      if (r.ok && r.converged === false) return { ok: false, output: `FRR did not converge to the desired configuration; still differing:\n${r.residual ?? ''}` };
-      return { ok: r.ok, output: r.output, checkFailed: r.rejected };
+      const running = r.runningConfig !== undefined ? { runningConfig: r.runningConfig } : {};
+      if (r.ok && r.converged === false) return { ok: false, output: `FRR did not converge to the desired configuration; still differing:\n${r.residual ?? ''}`, ...running };
+      return { ok: r.ok, output: r.output, checkFailed: r.rejected, ...running };
     },
     runningConfig: () => ctl.runningConfig(),
     async sessions(): Promise<FRRSession[]> {

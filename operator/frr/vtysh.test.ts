@@ -176,6 +176,35 @@ describe('FRRControl with real FRR', { skip }, () => {
     }
   });
 
+  test('reuseRunning: the next diff starts from the last read; a stale base (FRR changed behind us) is repaired by the next apply', async () => {
+    await topo.addHost('node5');
+    const spare = await topo.startFRR('node5');
+    const c = new FRRControl({ socketDir: spare.runDir, configDir: spare.etcDir, tuning: TUNING, reuseRunning: true });
+    const a = nodeConfig(topo.ip('router'), ['192.168.40.1/32']);
+    const b = nodeConfig(topo.ip('router'), ['192.168.40.1/32', '192.168.40.2/32']);
+    const first = await c.apply(a);
+    assert.equal(first.converged, true, first.residual);
+    // what the agent does on every change: the base comes from the verification, no read before the diff
+    const second = await c.apply(b);
+    assert.equal(second.converged, true, second.residual);
+    assert.deepEqual(second.script?.split('\n').filter((l) => / prefix-list |network /.test(l)).map((l) => l.trim()).sort(), [
+      'ip prefix-list 10.200.1.1-allowed-ipv4 seq 3232245762 permit 192.168.40.2/32'.replace('10.200.1.1', topo.ip('router')),
+      'network 192.168.40.2/32',
+    ].sort());
+    // someone removes a network behind our back: the cached base still has it, so the next apply of
+    // the same text sends nothing and reports what it last saw; a real change is diffed against the
+    // stale base, verified, found incomplete, and the retry (fresh base) converges
+    await spare.configure('router bgp 64500\n address-family ipv4 unicast\n  no network 192.168.40.1/32\n exit-address-family\n');
+    const c2 = nodeConfig(topo.ip('router'), ['192.168.40.1/32', '192.168.40.2/32', '192.168.40.3/32']);
+    const stale = await c.apply(c2);
+    assert.equal(stale.ok, true, stale.output);
+    assert.equal(stale.converged, false, 'the verification sees the missing network');
+    assert.match(stale.residual ?? '', /network 192\.168\.40\.1\/32/);
+    const retry = await c.apply(c2);
+    assert.equal(retry.converged, true, retry.residual);
+    assert.equal((await c.reloadTest(c2)).diff, '');
+  });
+
   test('reload method (frr-reload.py): converges on a first load and an emptying; its BFD defect is caught by the verification', async (t) => {
     await topo.addHost('node3');
     const spare = await topo.startFRR('node3');

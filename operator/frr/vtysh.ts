@@ -4,7 +4,7 @@
 //
 // apply(): read the running config, prepare the desired text (./desired.ts: hostname and forwarding
 // lines carried over, optional timer tuning, canonical forms), refuse it without touching FRR unless
-// `vtysh -C` accepts it, then
+// `vtysh -C` accepts it (the diff method checks the script it sends, frr-reload the whole file), then
 //   - 'diff' (default): compute the minimal vtysh script (./diff.ts) and run it as one `vtysh -f`;
 //     configurations outside the diff's grammar (VRFs, EVPN, unknown raw config) go to frr-reload;
 //   - 'reload': `frr-reload.py --reload --overwrite` (upstream's reloader without its `--test` step,
@@ -47,6 +47,13 @@ export interface FRRControlOptions {
   tuning?: FRRTuning;
   /** read the running config after apply and compare (default true) */
   verify?: boolean;
+  /**
+   * diff method: start from the running config this instance read last (by the previous apply's
+   * verification, runningConfig() or a status read) instead of reading it again (default false). A
+   * stale base (FRR restarted since) shows up as a failed or non-converged apply, whose verification
+   * read refreshes the base for the retry. For a single owner of FRR (the frr agent).
+   */
+  reuseRunning?: boolean;
   /** diff method: write the applied text to <configDir>/frr.conf (default true when configDir is set), like frr-reload's `write` */
   persist?: boolean;
   /** per command, default 120 s */
@@ -99,6 +106,8 @@ export class FRRControl {
   private readonly o: Required<Pick<FRRControlOptions, 'vtyshPath' | 'reloadScript' | 'method' | 'verify' | 'timeoutMs'>> & FRRControlOptions;
   private readonly log: Logger;
   private queue: Promise<unknown> = Promise.resolve();
+  /** the raw running config as last read (see reuseRunning) */
+  private lastRunning: string | undefined;
 
   constructor(opts: FRRControlOptions = {}) {
     this.o = {
@@ -169,8 +178,11 @@ export class FRRControl {
   // reading
 
   /** `show running-config` with the passwords in it (internal only). */
-  private rawRunningConfig(): Promise<string> {
-    return this.show('show running-config');
+  private async rawRunningConfig(): Promise<string> {
+    this.lastRunning = undefined;
+    const text = await this.show('show running-config');
+    this.lastRunning = text;
+    return text;
   }
 
   /** `show running-config`, passwords retracted. */
@@ -241,6 +253,7 @@ export class FRRControl {
       try {
         return await this.applyNow(configText, method);
       } catch (e) {
+        this.lastRunning = undefined;
         // FRR unreachable (vtysh cannot connect, daemons down) or a tool missing: report, do not throw
         const output = retract((e as Error).message);
         this.log.warn('frr apply failed', { method, error: output });
@@ -251,7 +264,7 @@ export class FRRControl {
 
   private async applyNow(configText: string, wanted: ApplyMethod): Promise<ApplyResult> {
     const start = performance.now();
-    const running = await this.rawRunningConfig();
+    const running = wanted === 'diff' && this.o.reuseRunning && this.lastRunning !== undefined ? this.lastRunning : await this.rawRunningConfig();
     const desired = prepareDesired(configText, running, this.o.tuning ? { tuning: this.o.tuning } : {});
     const base = { method: wanted, rejected: false, changed: false, converged: null } as const;
     const done = (r: Omit<ApplyResult, 'ms'>): ApplyResult => {
@@ -279,7 +292,9 @@ export class FRRControl {
     // nothing to send: FRR already runs exactly these lines (so they are valid), no check needed
     if (method === 'diff' && script === '') return done({ ...base, ok: true, output: '', changed: false, converged: true, script: '', runningConfig: retract(running) });
 
-    const check = await this.check(desired);
+    // the diff method checks exactly what it sends (the lines already running were accepted before);
+    // frr-reload gets the whole file, so the whole file is checked
+    const check = await this.check(method === 'diff' ? script! : desired);
     if (!check.ok) return done({ ...base, method, ok: false, rejected: true, output: check.output, ...(fallbackReason ? { fallbackReason } : {}) });
 
     let ok: boolean;
@@ -291,7 +306,9 @@ export class FRRControl {
       output = retract(`${r.stdout}${r.stderr}`.trim());
       if (!ok && output === '') output = `vtysh -f exited with ${r.spawnError ?? r.code ?? r.signal}`;
       if (ok) this.persist(desired);
+      this.lastRunning = undefined; // FRR changed: the next base is the verification's read, or a new one
     } else {
+      this.lastRunning = undefined;
       const r = await this.reload(desired);
       ok = r.code === 0;
       output = retract(`${r.stdout}${r.stderr}`.trim());
