@@ -8,6 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
 import type { Server } from 'node:https';
 import type { KubeObject } from '../../operator/api/meta.js';
 import { DEFAULT_FRRK8S_NAMESPACE, DEFAULT_METALLB_NAMESPACE } from '../../operator/api/constants.js';
@@ -29,6 +30,7 @@ import { FRRK8S_WEBHOOK_PATH, METALLB_WEBHOOK_PATHS, webhookRoutes } from '../..
 import { KubeObjectSource } from '../../webhooks/sources.js';
 import { TestApiServer } from '../apiserver/index.js';
 import { Topology, type FRRInstance } from '../topology/index.js';
+import { freePort, PrometheusServer, type MetricsTarget } from './prometheus.js';
 
 export const LAB_ROUTER_ASN = 64501;
 export const LAB_NODE_ASN = 64500;
@@ -45,6 +47,8 @@ export interface LabOptions {
   /** API server port (default 0 = any) */
   apiPort?: number;
   nodes?: string[];
+  /** also start a Prometheus scraping every role, with the alert rules loaded (port 0 or absent: any free one) */
+  prometheus?: { port?: number };
 }
 
 export interface LabState {
@@ -56,7 +60,18 @@ export interface LabState {
   /** vty socket directory of every FRR instance, by host */
   vtySockets: Record<string, string>;
   nodes: string[];
+  /** the /metrics endpoint of every role the lab runs (`lab status` reads pools and sessions from them) */
+  metrics: MetricsTarget[];
+  /** the lab's Prometheus, when started with it */
+  prometheus?: { url: string; pid: number };
   ready: boolean;
+}
+
+/** Fixed metrics ports of the lab's roles: a restarted role serves on the same one, so scrapes keep working. */
+interface LabPorts {
+  controller: number;
+  agent: Record<string, number>;
+  speaker: Record<string, number>;
 }
 
 interface LabNode {
@@ -85,9 +100,13 @@ export class Lab {
   private readonly webhook: Server;
   private controller: Manager;
   private readonly workloads: Workloads;
+  private readonly ports: LabPorts;
+  readonly prometheus: PrometheusServer | undefined;
   readonly state: LabState;
 
-  private constructor(parts: { api: TestApiServer; client: KubeClient; topo: Topology; router: FRRInstance; nodes: LabNode[]; webhook: Server; controller: Manager; workloads: Workloads; state: LabState }) {
+  private constructor(parts: { api: TestApiServer; client: KubeClient; topo: Topology; router: FRRInstance; nodes: LabNode[]; webhook: Server; controller: Manager; workloads: Workloads; ports: LabPorts; prometheus?: PrometheusServer; state: LabState }) {
+    this.ports = parts.ports;
+    this.prometheus = parts.prometheus;
     this.controller = parts.controller;
     this.workloads = parts.workloads;
     this.api = parts.api;
@@ -127,13 +146,19 @@ export class Lab {
     let webhook: Server | undefined;
     let controller: Manager | undefined;
     let workloads: Workloads | undefined;
+    let prometheus: PrometheusServer | undefined;
     const nodes: LabNode[] = [];
+    const ports: LabPorts = { controller: await freePort(), agent: {}, speaker: {} };
+    for (const n of nodeNames) {
+      ports.agent[n] = await freePort();
+      ports.speaker[n] = await freePort();
+    }
     try {
       for (const ns of [DEFAULT_METALLB_NAMESPACE, DEFAULT_FRRK8S_NAMESPACE]) await applyObject(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, 'metalfrr-lab');
 
       // admission webhooks over HTTPS, registered like the install bundle does
       const certs = createServingCertificates({ dnsNames: ['localhost', 'metallb-webhook-service.metallb-system.svc'], ipAddresses: ['127.0.0.1'] });
-      webhook = createWebhookServer({ cert: certs.cert, key: certs.key, logger: log.child({ role: 'webhook' }), routes: webhookRoutes(new KubeObjectSource(client), { namespace: DEFAULT_METALLB_NAMESPACE, backend: 'frr-k8s' }) });
+      webhook = createWebhookServer({ cert: certs.cert, key: certs.key, logger: log.child({ role: 'webhook' }), registry: new Registry(), routes: webhookRoutes(new KubeObjectSource(client), { namespace: DEFAULT_METALLB_NAMESPACE, backend: 'frr-k8s' }) });
       await new Promise<void>((r) => webhook!.listen(0, '127.0.0.1', r));
       const port = (webhook.address() as AddressInfo).port;
       const caBundle = Buffer.from(certs.caCert).toString('base64');
@@ -189,11 +214,20 @@ export class Lab {
         // so Service IPs on lo are announced by the elected node's responder alone
         await topo.exec(name, ['sysctl', '-qw', 'net.ipv4.conf.all.arp_ignore=1', 'net.ipv4.conf.all.arp_announce=2'], { check: true });
         const frr = await topo.startFRR(name);
-        nodes.push({ name, frr, ...(await startNodeRoles(api, name, frr, log)), ...(await startSpeaker(api, topo, name, log)) });
+        nodes.push({ name, frr, ...(await startNodeRoles(api, name, frr, log, ports.agent[name]!)), ...(await startSpeaker(api, topo, name, log, ports.speaker[name]!)) });
       }
-      controller = await startController(api, log);
+      controller = await startController(api, log, ports.controller);
       workloads = new Workloads(new KubeClient(api.kubeConfig()), topo, nodeNames, log.child({ role: 'workloads' }));
       workloads.start();
+      const metrics: MetricsTarget[] = [
+        { job: 'controller', url: `http://127.0.0.1:${ports.controller}/metrics` },
+        ...nodeNames.map((n) => ({ job: 'speaker', url: `http://127.0.0.1:${ports.speaker[n]}/metrics`, node: n })),
+        ...nodeNames.map((n) => ({ job: 'frr-k8s', url: `http://127.0.0.1:${ports.agent[n]}/metrics`, node: n })),
+        { job: 'webhook', url: `https://127.0.0.1:${port}/metrics` },
+      ];
+      const caFile = join(opts.stateDir, 'webhook-ca.pem');
+      writeFileSync(caFile, certs.caCert);
+      if (opts.prometheus) prometheus = await PrometheusServer.start({ dir: join(opts.stateDir, 'prometheus'), targets: metrics, caFile, ...(opts.prometheus.port ? { port: opts.prometheus.port } : {}) });
       const state: LabState = {
         pid: process.pid,
         apiUrl: api.url,
@@ -202,11 +236,14 @@ export class Lab {
         namespaces: Object.fromEntries(['router', 'client', LAB_LAN_CLIENT, ...nodeNames].map((h) => [h, topo!.ns(h)])),
         vtySockets: Object.fromEntries([['router', router.runDir], ...nodes.map((n) => [n.name, n.frr.runDir])]),
         nodes: nodeNames,
+        metrics,
+        ...(prometheus ? { prometheus: { url: prometheus.url, pid: prometheus.pid } } : {}),
         ready: true,
       };
       writeFileSync(join(opts.stateDir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
-      return new Lab({ api, client, topo, router, nodes, webhook, controller, workloads, state });
+      return new Lab({ api, client, topo, router, nodes, webhook, controller, workloads, ports, ...(prometheus ? { prometheus } : {}), state });
     } catch (e) {
+      await prometheus?.stop();
       workloads?.stop();
       await controller?.stop();
       for (const n of nodes) {
@@ -230,14 +267,14 @@ export class Lab {
   /** Restarts the IPAM controller and every node's speaker and frr agent (new processes' worth of state). */
   async restartRoles(log: Logger): Promise<void> {
     await this.controller.stop();
-    this.controller = await startController(this.api, log);
+    this.controller = await startController(this.api, log, this.ports.controller);
     const restarted: LabNode[] = [];
     for (const n of this.nodes) {
       n.agent.stop();
       await n.mgr.stop();
       await n.speakerMgr.stop();
       await n.responder?.close();
-      restarted.push({ name: n.name, frr: n.frr, ...(await startNodeRoles(this.api, n.name, n.frr, log)), ...(await startSpeaker(this.api, this.topo, n.name, log)) });
+      restarted.push({ name: n.name, frr: n.frr, ...(await startNodeRoles(this.api, n.name, n.frr, log, this.ports.agent[n.name]!)), ...(await startSpeaker(this.api, this.topo, n.name, log, this.ports.speaker[n.name]!)) });
     }
     this.nodes = restarted;
   }
@@ -270,10 +307,11 @@ export class Lab {
   /** Starts a node's speaker again (after killSpeaker or stopSpeaker), with a new responder process. */
   async startSpeaker(name: string, log: Logger): Promise<void> {
     const n = this.node(name);
-    Object.assign(n, await startSpeaker(this.api, this.topo, name, log), { speakerKilled: false });
+    Object.assign(n, await startSpeaker(this.api, this.topo, name, log, this.ports.speaker[name]!), { speakerKilled: false });
   }
 
   async stop(): Promise<void> {
+    await this.prometheus?.stop();
     this.workloads.stop();
     await this.controller.stop();
     for (const n of this.nodes) {
@@ -288,17 +326,17 @@ export class Lab {
   }
 }
 
-async function startController(api: TestApiServer, log: Logger): Promise<Manager> {
-  const controller = new Manager({ client: new KubeClient(api.kubeConfig()), name: 'controller', logger: log.child({ role: 'controller' }) });
+async function startController(api: TestApiServer, log: Logger, metricsPort: number): Promise<Manager> {
+  const controller = new Manager({ client: new KubeClient(api.kubeConfig()), name: 'controller', logger: log.child({ role: 'controller' }), healthPort: metricsPort, healthHost: '127.0.0.1' });
   new ServiceIPAM(controller, new KubeClient(api.kubeConfig()), { namespace: DEFAULT_METALLB_NAMESPACE });
   await controller.start();
   return controller;
 }
 
 /** A node's frr agent (one Manager, like the node's frr-k8s pod). */
-async function startNodeRoles(api: TestApiServer, name: string, frr: FRRInstance, log: Logger): Promise<{ mgr: Manager; agent: FRRAgent }> {
+async function startNodeRoles(api: TestApiServer, name: string, frr: FRRInstance, log: Logger, metricsPort: number): Promise<{ mgr: Manager; agent: FRRAgent }> {
   const nodeLog = log.child({ node: name });
-  const mgr = new Manager({ client: new KubeClient(api.kubeConfig()), name: 'frr-k8s', logger: nodeLog });
+  const mgr = new Manager({ client: new KubeClient(api.kubeConfig()), name: 'frr-k8s', logger: nodeLog, healthPort: metricsPort, healthHost: '127.0.0.1' });
   const agent = new FRRAgent(mgr, new KubeClient(api.kubeConfig()), {
     node: name,
     namespace: DEFAULT_FRRK8S_NAMESPACE,
@@ -312,9 +350,9 @@ async function startNodeRoles(api: TestApiServer, name: string, frr: FRRInstance
 }
 
 /** A node's speaker (own Manager, like the speaker pod) with its L2 responder inside the node's namespace. */
-async function startSpeaker(api: TestApiServer, topo: Topology, name: string, log: Logger): Promise<{ speakerMgr: Manager; speaker: Speaker; responder?: ChildResponder }> {
+async function startSpeaker(api: TestApiServer, topo: Topology, name: string, log: Logger, metricsPort: number): Promise<{ speakerMgr: Manager; speaker: Speaker; responder?: ChildResponder }> {
   const nodeLog = log.child({ node: name, role: 'speaker' });
-  const speakerMgr = new Manager({ client: new KubeClient(api.kubeConfig()), name: 'speaker', logger: nodeLog });
+  const speakerMgr = new Manager({ client: new KubeClient(api.kubeConfig()), name: 'speaker', logger: nodeLog, healthPort: metricsPort, healthHost: '127.0.0.1' });
   let speaker: Speaker | undefined;
   const missing = capMissing();
   if (missing) nodeLog.error('no L2 responder: L2 addresses will not be answered', { reason: missing });

@@ -10,19 +10,23 @@ import { loadManifests } from '../util/manifests.js';
 import { projectPath } from '../util/paths.js';
 import { KubeClient, loadKubeConfig } from '../runtime/client.js';
 import { UsageError, type CommandIO } from './io.js';
+import { parseSamples, samples, type Sample } from '../util/promtext.js';
 import { runDemo } from './demo.js';
 import type { LabState } from '../../e2e/lab/lab.js';
 
-export const LAB_USAGE = `usage: metalfrr lab up [--apply DIR]... | apply FILE|DIR... | status | exec HOST -- CMD... | down   [--state-dir DIR]
+export const LAB_USAGE = `usage: metalfrr lab up [--apply DIR]... [--prometheus [--prometheus-port P]] | apply FILE|DIR... | status | exec HOST -- CMD... | down   [--state-dir DIR]
 
 The lab: the test API server with metalfrr's CRDs and webhooks, network namespaces with a real FRR
 router (AS ${64501}, 10.0.0.1), FRR nodes (AS ${64500}, 10.0.0.11, 10.0.0.12) and a client behind the
 router, and one frr agent per node, all in one background process.
   up       start it (needs root and Debian's frr package; without them, says what is missing and
            runs the offline demo instead); --apply DIR applies manifests and waits until every
-           LoadBalancer Service has an address that the router routes
+           LoadBalancer Service has an address that the router routes; --prometheus also starts
+           Prometheus (Debian's prometheus package) scraping every role, with the alert rules of
+           deploy/ loaded, and prints its address (--prometheus-port, default any free port)
   apply    create or update manifests through the lab's API server (webhooks included)
-  status   what a user checks: FRRNodeStates, BGP sessions and routes at the router
+  status   what a user checks: FRRNodeStates, pool usage and BGP sessions from the roles' metrics,
+           sessions and routes at the router, firing alerts when Prometheus runs
   exec     run a command in a lab namespace (router, client, node1, ...); vtysh talks to that host's FRR
   down     stop it and remove every namespace, process and file it made
 State: --state-dir, default $METALFRR_LAB_DIR or <tmp>/metalfrr-lab.`;
@@ -87,8 +91,14 @@ export async function runLab(v: Record<string, unknown>, positionals: string[], 
       }
       mkdirSync(dir, { recursive: true });
       rmSync(join(dir, 'state.json'), { force: true });
+      if (v.prometheus) {
+        const { prometheusMissing } = await import('../../e2e/lab/prometheus.js');
+        const why = prometheusMissing();
+        if (why) throw new UsageError(`--prometheus: ${why}`);
+      }
+      const promArgs = v.prometheus ? ['--prometheus', ...(v['prometheus-port'] ? ['--prometheus-port', String(v['prometheus-port'])] : [])] : [];
       const logFd = openSync(join(dir, 'lab.log'), 'a');
-      const child = spawn(process.execPath, [projectPath('dist', 'operator', 'cli', 'bin.js'), 'lab', 'run', '--state-dir', dir], {
+      const child = spawn(process.execPath, [projectPath('dist', 'operator', 'cli', 'bin.js'), 'lab', 'run', '--state-dir', dir, ...promArgs], {
         detached: true,
         stdio: ['ignore', logFd, logFd],
       });
@@ -98,6 +108,7 @@ export async function runLab(v: Record<string, unknown>, positionals: string[], 
         const s = readState(dir);
         if (s?.ready) {
           io.out(`lab up (pid ${s.pid}); API server ${s.apiUrl}; kubeconfig ${s.kubeconfig}; logs ${join(dir, 'lab.log')}`);
+          if (s.prometheus) io.out(`Prometheus ${s.prometheus.url} (alerts: ${s.prometheus.url}/alerts, API ${s.prometheus.url}/api/v1/alerts)`);
           const toApply = (v.apply as string[] | undefined) ?? [];
           if (toApply.length > 0) {
             const code = await applyFiles(s, toApply, io);
@@ -116,7 +127,9 @@ export async function runLab(v: Record<string, unknown>, positionals: string[], 
     case 'run': {
       const { Lab } = await import('../../e2e/lab/lab.js');
       const log = createLogger('lab');
-      const lab = await Lab.start({ stateDir: dir, logger: log });
+      const port = v['prometheus-port'] === undefined ? 0 : Number(v['prometheus-port']);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--prometheus-port must be a port number, got "${String(v['prometheus-port'])}"`);
+      const lab = await Lab.start({ stateDir: dir, logger: log, ...(v.prometheus ? { prometheus: { port } } : {}) });
       log.info('lab ready', { api: lab.state.apiUrl });
       await new Promise<void>((resolve) => {
         process.once('SIGTERM', () => resolve());
@@ -230,6 +243,45 @@ async function waitForServices(s: LabState, io: CommandIO): Promise<void> {
   }
 }
 
+export interface LabMetrics {
+  pools: { pool: string; inUse: number; total: number }[];
+  sessions: { node: string; peer: string; vrf: string; up: boolean }[];
+  /** per target (controller, or node name) that could not be read */
+  error: Record<string, string>;
+}
+
+/** Pool usage (controller) and BGP sessions (each node's frr agent), read from the roles' /metrics. */
+export async function readLabMetrics(s: Pick<LabState, 'metrics'>): Promise<LabMetrics> {
+  const out: LabMetrics = { pools: [], sessions: [], error: {} };
+  const read = async (url: string): Promise<Sample[]> => {
+    const r = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    if (!r.ok) throw new Error(`HTTP ${r.status}`);
+    return parseSamples(await r.text());
+  };
+  for (const t of s.metrics ?? []) {
+    if (t.job !== 'controller' && t.job !== 'frr-k8s') continue;
+    const key = t.job === 'controller' ? 'controller' : t.node ?? t.url;
+    let all: Sample[];
+    try {
+      all = await read(t.url);
+    } catch (e) {
+      out.error[key] = (e as Error).message;
+      continue;
+    }
+    if (t.job === 'controller') {
+      for (const total of samples(all, 'metallb_allocator_addresses_total')) {
+        const pool = total.labels.pool ?? '';
+        const inUse = samples(all, 'metallb_allocator_addresses_in_use_total', { pool })[0]?.value ?? 0;
+        out.pools.push({ pool, inUse, total: total.value });
+      }
+    } else {
+      for (const b of samples(all, 'frrk8s_bgp_session_up')) out.sessions.push({ node: t.node ?? '?', peer: b.labels.peer ?? '?', vrf: b.labels.vrf ?? '', up: b.value === 1 });
+    }
+  }
+  out.pools.sort((a, b) => a.pool.localeCompare(b.pool));
+  return out;
+}
+
 /** An HTTP GET from a lab host (default: the client behind the router), as a user's curl would do. */
 function httpFromClient(s: LabState, ip: string, port: number, host = 'client'): string {
   const script = `require('node:http').get({host:${JSON.stringify(ip)},port:${port},timeout:3000},(r)=>{let b='';r.on('data',(d)=>b+=d);r.on('end',()=>{process.stdout.write(b);process.exit(0)})}).on('error',(e)=>{process.stdout.write('error: '+e.message);process.exit(1)}).on('timeout',function(){this.destroy(new Error('timeout'))})`;
@@ -249,6 +301,22 @@ async function labStatus(s: LabState, io: CommandIO): Promise<number> {
     io.out(`  ${(svc.metadata.namespace ?? '').padEnd(16)}${(svc.metadata.name ?? '').padEnd(20)}${ips.padEnd(18)}${ports}`);
   }
   if (lbs.length === 0) io.out('  (none)');
+  const m = await readLabMetrics(s);
+  io.out('\nAddress pools (controller metrics):');
+  if (m.error.controller) io.out(`  (metrics unreadable: ${m.error.controller})`);
+  for (const p of m.pools) io.out(`  ${p.pool.padEnd(20)}${`${p.inUse}/${p.total} in use`.padEnd(18)}${p.total > 0 ? `${((p.inUse / p.total) * 100).toFixed(0)}%` : '-'}${p.inUse >= p.total && p.total > 0 ? '  EXHAUSTED' : ''}`);
+  if (m.pools.length === 0 && !m.error.controller) io.out('  (none)');
+  io.out('\nBGP sessions (frr agents\' metrics, frrk8s_bgp_session_up):');
+  for (const b of m.sessions) io.out(`  ${b.node.padEnd(8)}${`${b.peer} (vrf ${b.vrf || 'default'})`.padEnd(30)}${b.up ? 'up' : 'DOWN'}`);
+  for (const [n, e] of Object.entries(m.error)) if (n !== 'controller') io.out(`  ${n}: metrics unreadable: ${e}`);
+  if (m.sessions.length === 0) io.out('  (none)');
+  if (s.prometheus) {
+    const alerts = await fetch(`${s.prometheus.url}/api/v1/alerts`).then(async (r) => ((await r.json()) as { data: { alerts: { labels: Record<string, string>; state: string }[] } }).data.alerts, (e: Error) => e);
+    io.out(`\nAlerts (Prometheus ${s.prometheus.url}):`);
+    if (alerts instanceof Error) io.out(`  (unreachable: ${alerts.message})`);
+    else if (alerts.length === 0) io.out('  (none)');
+    else for (const a of alerts) io.out(`  ${a.labels.alertname} ${a.state}${a.labels.pool ? ` pool=${a.labels.pool}` : ''}${a.labels.peer ? ` peer=${a.labels.peer}` : ''}${a.labels.node ? ` node=${a.labels.node}` : ''}`);
+  }
   io.out('\nfrr agents (FRRNodeState):');
   for (const n of s.nodes) {
     const st = await client.get<{ status?: Record<string, string> }>(`/apis/frrk8s.metallb.io/v1beta1/frrnodestates/${n}`).catch(() => undefined);

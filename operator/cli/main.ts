@@ -101,7 +101,7 @@ const COMMANDS: Record<string, Command> = {
   },
   lab: {
     usage: LAB_USAGE,
-    options: { 'state-dir': { type: 'string' }, apply: { type: 'string', multiple: true } },
+    options: { 'state-dir': { type: 'string' }, apply: { type: 'string', multiple: true }, prometheus: { type: 'boolean' }, 'prometheus-port': { type: 'string' } },
     run: (v, p, io) => runLab(v, p, io),
   },
   speaker: {

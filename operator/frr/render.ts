@@ -11,6 +11,7 @@ import { projectPath } from '../util/paths.js';
 import {
   bfdProfileView,
   findLineBreak,
+  chunkAllowedLists,
   neighborFilters,
   sharePrefixLists,
   newNumbering,
@@ -129,7 +130,10 @@ export function prepareModel(model: FRRModelConfig, opts: RenderOptions): FRRMod
 export function buildView(m: FRRModelConfig, timerDefaults: TimerDefaults = 'upstream', seqNumbering: SeqNumbering = 'stable', prefixLists: PrefixListSharing = 'shared'): FRRConfigView {
   const num = newNumbering(seqNumbering);
   const filters = m.routers.flatMap((r) => r.neighbors.map((n) => neighborFilters(n, num)));
-  if (prefixLists === 'shared') sharePrefixLists(filters);
+  if (prefixLists === 'shared') {
+    chunkAllowedLists(filters, seqNumbering === 'stable');
+    sharePrefixLists(filters);
+  }
   return {
     logLevel: m.logLevel,
     debug: m.logLevel === 'debugging',

@@ -10,19 +10,23 @@ import { caseDirs, RENDER_KINDS, renderVector } from './vectorcases.js';
 import { evalRouteMap, formatRoute, parseFilters, probes } from './prefixeval.js';
 import { prefixSet, scaledConfig, sharedTrio } from './testconfigs.js';
 import { diffFRRConfig } from './diff.js';
+import { ALLOWED_CHUNK, chunkCount } from './view.js';
 import { vtyshAvailability, vtyshCheck } from './testutil.js';
 
 const produced: Record<string, string> = {};
 const keep = (name: string, text: string): string => ((produced[name] = text), text);
 
-/** Lines that do not name a prefix-list (the rest of the file must be identical). */
-const nonList = (t: string): string[] => t.split('\n').filter((l) => !/ prefix-list /.test(l));
+/**
+ * Lines that do not name a prefix-list (the rest of the file must be identical), without blank lines
+ * and without the `-out` entries of extra chunks of long allowed lists (65002 and up).
+ */
+const nonList = (t: string): string[] => t.split('\n').filter((l) => l.trim() !== '' && !/ prefix-list /.test(l) && !/^route-map \S+-out permit (6500[2-9]|650[1-9]\d|65[1-5]\d\d)$/.test(l));
 
 /** Route-maps answer alike; the shared file has no two equal lists of one role; everything else is the same. Returns probes run. */
 function assertSharedEquivalent(label: string, shared: string, perNeighbor: string): number {
   const s = parseFilters(shared);
   const p = parseFilters(perNeighbor);
-  assert.deepEqual(nonList(shared), nonList(perNeighbor), `${label}: only prefix-list lines and match lines differ`);
+  assert.deepEqual(nonList(shared), nonList(perNeighbor), `${label}: only prefix-list lines, match lines and chunk entries differ`);
   assert.deepEqual([...s.routeMaps.keys()].sort(), [...p.routeMaps.keys()].sort(), `${label}: same route-maps`);
   for (const [name, entries] of s.routeMaps) {
     for (const e of entries) assert.ok(s.lists.has(`${e.family} ${e.list}`) || !p.lists.has(`${e.family} ${e.list}`), `${label} ${name}: matches an existing list`);
@@ -102,6 +106,24 @@ test('a neighbor leaving the shared list: new list first, route-map switch in pl
   assert.equal(switchBack.length, 2, back.join('\n'));
   assert.ok(drop > Math.max(...switchBack), back.join('\n'));
   assert.equal(back.filter((l) => /prefix-list 10\.9\.2\.2-allowed-ipv4/.test(l) && l.startsWith('no ')).length, 1);
+});
+
+test('long allowed lists are spread over several lists by prefix hash; the route-maps answer alike; one more prefix touches one list', () => {
+  assert.deepEqual([1, 500, 501, 1000, 1001, 5000].map((n) => chunkCount(n)), [1, 1, 2, 2, 4, 16]);
+  const prefixes = prefixSet(1200);
+  const shared = keep('chunked-1200', scaledConfig(2, prefixes));
+  const perNeighbor = scaledConfig(2, prefixes, '65000:100', undefined, 'per-neighbor');
+  assertSharedEquivalent('chunked', shared, perNeighbor);
+  const lists = parseFilters(shared).lists;
+  const allowed = [...lists].filter(([k]) => /-allowed-ipv4(-c\d+)?$/.test(k));
+  assert.equal(allowed.length, chunkCount(1200), [...lists.keys()].join(' '));
+  assert.equal(allowed.reduce((n, [, e]) => n + e.length, 0), 1200);
+  for (const [k, e] of allowed) assert.ok(e.length <= ALLOWED_CHUNK, `${k}: ${e.length} entries`);
+  // both neighbors' out route-maps have one entry per list, the second neighbor matching the first's lists
+  const out2 = parseFilters(shared).routeMaps.get('10.9.1.2-out')!.filter((r) => r.family === 'ip' && /allowed/.test(r.list));
+  assert.deepEqual(out2.map((r) => r.list).sort(), allowed.map(([k]) => k.split(' ')[1]!).sort());
+  const script = diffFRRConfig(shared, scaledConfig(2, [...prefixes, '192.168.99.1/32'])).split('\n').filter((l) => / prefix-list /.test(l));
+  assert.equal(script.length, 1, script.join('\n'));
 });
 
 test('vtysh -C -f accepts every shared rendering of these tests', (t) => {

@@ -105,6 +105,11 @@ export function changeSequence(): string[] {
     sharedTrio(false),
     sharedTrio(true),
     sharedTrio(false),
+    // long allowed lists spread over several lists (chunkAllowedLists): 600 prefixes, then one more,
+    // then back to a single list
+    scaledConfig(2, prefixSet(600)),
+    scaledConfig(2, [...prefixSet(600), '192.168.99.1/32']),
+    scaledConfig(2, prefixSet(20)),
     // no FRRConfiguration at all
     render({}),
     richConfig(),

@@ -489,6 +489,60 @@ export function neighborFilters(n: NeighborModel, num: Numbering): NeighborFilte
   return view;
 }
 
+/** Most entries per allowed list in the shared layout (see chunkAllowedLists). */
+export const ALLOWED_CHUNK = 500;
+
+/** Lists for `n` entries: 1 up to `size`, else the smallest power of two that keeps each under `size` on average. */
+export function chunkCount(n: number, size = ALLOWED_CHUNK): number {
+  let c = 1;
+  while (n / c > size) c *= 2;
+  return c;
+}
+
+/** The list of chunk `i` of a list named `base`: chunk 0 keeps the name, chunk i is `<base>-c<i>`. */
+export const chunkListName = (base: string, i: number): string => (i === 0 ? base : `${base}-c${i}`);
+
+/**
+ * Splits every long allowed list (in place): FRR 8.4 loads a list in time quadratic in its length
+ * (docs/frr-rendering.md), so a list of more than ALLOWED_CHUNK permits is spread over chunkCount
+ * lists, an entry going to the list given by the FNV-1a hash of its prefix (so adding or removing a
+ * prefix touches one list, except when the count of lists doubles or halves). Each extra list gets its
+ * own `-out` route-map entry with the same sets right after the allowed entries (65002, 65003, ... in
+ * the stable numbering). Entries keep their seq. Allowed lists hold exact prefixes and permits only, so
+ * a route matches at most one chunk, and the route-map answers exactly as with one list.
+ */
+export function chunkAllowedLists(filters: NeighborFiltersView[], stable: boolean): void {
+  for (const f of filters) {
+    const extra: RouteMapEntryView[] = [];
+    const allowed: PrefixListEntryView[] = [];
+    for (const family of ['ip', 'ipv6'] as const) {
+      const entries = f.allowed.filter((e) => e.family === family);
+      const count = chunkCount(entries.length);
+      if (count === 1 || entries.some((e) => e.action !== 'permit')) {
+        allowed.push(...entries);
+        continue;
+      }
+      const base = entries[0]!.name;
+      const chunks: PrefixListEntryView[][] = Array.from({ length: count }, () => []);
+      for (const e of entries) chunks[fnv1a32(e.match) % count]!.push({ ...e, name: chunkListName(base, fnv1a32(e.match) % count) });
+      for (const c of chunks) allowed.push(...c);
+      const main = f.outbound.find((r) => r.family === family && r.list === base);
+      if (!main) continue;
+      chunks.forEach((c, i) => {
+        if (i > 0 && c.length > 0) extra.push({ ...main, sets: [...main.sets], list: chunkListName(base, i), seq: 0 });
+      });
+    }
+    f.allowed = allowed;
+    if (extra.length === 0) continue;
+    let next = stable ? ROUTE_MAP_FINAL.ipv6 + 1 : Math.max(...f.outbound.map((r) => r.seq), ...f.modifiers.map((m) => m.routeMap.seq)) + 1;
+    for (const r of extra) {
+      if (next > MAX_ROUTE_MAP_NUMBER) throw new Error(`too many allowed prefixes for one neighbor: more than ${MAX_ROUTE_MAP_NUMBER} route-map entries`);
+      r.seq = next++;
+    }
+    f.outbound = [...f.outbound, ...extra];
+  }
+}
+
 /** How prefix-lists with identical entries are rendered (see sharePrefixLists). */
 export type PrefixListSharing = 'shared' | 'per-neighbor';
 export const PREFIX_LIST_SHARINGS: readonly PrefixListSharing[] = ['shared', 'per-neighbor'];

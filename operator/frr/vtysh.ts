@@ -4,7 +4,8 @@
 //
 // apply(): read the running config, prepare the desired text (./desired.ts: hostname and forwarding
 // lines carried over, optional timer tuning, canonical forms), refuse it without touching FRR unless
-// `vtysh -C` accepts it (the diff method checks the script it sends, frr-reload the whole file), then
+// `vtysh -C` accepts it (the diff method checks the script it sends unless ./trusted.ts proves its
+// syntax, frr-reload the whole file), then
 //   - 'diff' (default): compute the minimal vtysh script (./diff.ts) and run it as one `vtysh -f`;
 //     configurations outside the diff's grammar (VRFs, EVPN, unknown raw config) go to frr-reload;
 //   - 'reload': `frr-reload.py --reload --overwrite` (upstream's reloader without its `--test` step,
@@ -19,6 +20,7 @@ import { maskPasswords, silentLogger, type Logger } from '../util/log.js';
 import { parseFRRConfig, UnsupportedConfigError } from './configtree.js';
 import { prepareDesired, type FRRTuning } from './desired.js';
 import { diffTrees } from './diff.js';
+import { trustedScript } from './trusted.js';
 import { parseBFDPeers, parseBGPNeighbors, parseBGPVRFs, parseDaemons, parseJSON, type BFDPeer, type BGPSession } from './state.js';
 
 export type { FRRTuning } from './desired.js';
@@ -75,6 +77,8 @@ export interface ApplyResult {
   method: ApplyMethod;
   /** wall time of the whole apply, check and verification included */
   ms: number;
+  /** from the start until FRR had taken the change (check and send, before the verification read); absent when nothing was sent */
+  appliedMs?: number;
   /** the check refused the configuration: FRR was not touched */
   rejected: boolean;
   /** false when the running config already matched (diff method: empty script, nothing sent) */
@@ -292,10 +296,13 @@ export class FRRControl {
     // nothing to send: FRR already runs exactly these lines (so they are valid), no check needed
     if (method === 'diff' && script === '') return done({ ...base, ok: true, output: '', changed: false, converged: true, script: '', runningConfig: retract(running) });
 
-    // the diff method checks exactly what it sends (the lines already running were accepted before);
-    // frr-reload gets the whole file, so the whole file is checked
-    const check = await this.check(method === 'diff' ? script! : desired);
-    if (!check.ok) return done({ ...base, method, ok: false, rejected: true, output: check.output, ...(fallbackReason ? { fallbackReason } : {}) });
+    // the diff method checks exactly what it sends (the lines already running were accepted before),
+    // and nothing when every line of the script is of a form whose syntax trustedScript proves (the
+    // common Service add/remove); frr-reload gets the whole file, so the whole file is checked
+    if (method !== 'diff' || !trustedScript(script!)) {
+      const check = await this.check(method === 'diff' ? script! : desired);
+      if (!check.ok) return done({ ...base, method, ok: false, rejected: true, output: check.output, ...(fallbackReason ? { fallbackReason } : {}) });
+    }
 
     let ok: boolean;
     let output: string;
@@ -315,11 +322,13 @@ export class FRRControl {
       reloadFailed = !ok;
     }
 
+    const appliedMs = Math.round(performance.now() - start);
     const res: Omit<ApplyResult, 'ms'> = {
       ...base,
       ok,
       output,
       method,
+      appliedMs,
       changed: true,
       ...(fallbackReason ? { fallbackReason } : {}),
       ...(script !== undefined ? { script: retract(script) } : {}),
