@@ -16,6 +16,7 @@ import { frrMissing, Topology, waitFor, type FRRInstance } from '../e2e/topology
 import { run } from '../operator/util/exec.js';
 import { prefixSet, scaledConfig } from '../operator/frr/testconfigs.js';
 import { FRRControl, type ApplyMethod } from '../operator/frr/vtysh.js';
+import { ALLOWED_CHUNK } from '../operator/frr/view.js';
 import { FRRAgent } from '../operator/controllers/frr-agent.js';
 import { frrControlBackend } from '../operator/controllers/frr-backend.js';
 import { KubeClient, Manager, collectionPath, objectPath } from '../operator/runtime/index.js';
@@ -61,6 +62,8 @@ const cold = new Map<number, { ms?: number; timeout?: number; lines: number; scr
 const bare = new Map<number, { diff: number[]; applied: number[]; vtysh: number[] }>();
 let fib: number[] = [];
 const crFib: { total: number[]; toApply: number[] } = { total: [], toApply: [] };
+/** +1 / -1 prefix across the chunk boundary of the allowed lists (ALLOWED_CHUNK -> ALLOWED_CHUNK + 1 -> back) */
+const boundary: { up: number[]; down: number[] } = { up: [], down: [] };
 
 async function main(): Promise<void> {
   const missing = frrMissing();
@@ -79,12 +82,22 @@ async function main(): Promise<void> {
       await topo.addHost(host);
       const inst = await topo.startFRR(host);
       await benchSize(n, inst, counter, tmp);
+      if (n === 500 && left() > 60_000) await chunkBoundary(inst);
     }
   } finally {
     await topo.destroy();
     rmSync(tmp, { recursive: true, force: true });
   }
   print();
+}
+
+/**
+ * The router's kernel FIB has `prefix` via `via` (`ip -n <router ns> route show <prefix>`: a netlink dump,
+ * a few ms, so the 5 ms poll is what it says; a vtysh poll costs a process start of ~30 ms).
+ */
+async function kernelHasRoute(topo: Topology, prefix: string, via: string): Promise<boolean> {
+  const r = await run(['ip', '-n', topo.ns('router'), 'route', 'show', prefix], { timeoutMs: 5000 });
+  return r.code === 0 && r.stdout.includes(`via ${via} `);
 }
 
 /** Change -> route in the router's FIB: node1 peers with the router, 10 prefixes, one added (appended). */
@@ -95,10 +108,7 @@ async function fibLatency(topo: Topology): Promise<void> {
   const ctl = new FRRControl({ socketDir: node.runDir, configDir: node.etcDir, tuning: TUNING });
   const base = prefixSet(10);
   const add = '192.168.99.1/32';
-  const inFIB = async (p: string): Promise<boolean> => {
-    const j = await router.json<Record<string, { nexthops?: { fib?: boolean }[] }[]>>(`show ip route ${p} json`).catch(() => ({}) as Record<string, { nexthops?: { fib?: boolean }[] }[]>);
-    return (j[p]?.[0]?.nexthops ?? []).some((h) => h.fib);
-  };
+  const inFIB = (p: string): Promise<boolean> => kernelHasRoute(topo, p, n1);
   const r0 = await ctl.apply(scaledConfig([topo.ip('router')], base));
   if (!r0.ok) throw new Error(r0.output);
   await waitFor(() => inFIB(base[0]!), { what: 'router FIB has the base prefixes', timeoutMs: 30_000 });
@@ -117,7 +127,7 @@ async function fibLatency(topo: Topology): Promise<void> {
 /**
  * CR change -> route in the router's FIB, end to end: the frr agent (in process) watches the test API
  * server; the clock starts before the FRRConfiguration update is sent and stops when the router's
- * `show ip route P json` shows a FIB next hop (polled every 5 ms). Same router and tuning as above.
+ * router's kernel FIB has the route via node2 (polled every 5 ms). Same router and tuning as above.
  */
 async function crToFib(topo: Topology): Promise<void> {
   await topo.addHost('node2');
@@ -152,10 +162,7 @@ async function crToFib(topo: Topology): Promise<void> {
     if (cur) await client.replace(path, { ...cfg(prefixes), metadata: { ...cfg(prefixes).metadata, resourceVersion: cur.metadata.resourceVersion } });
     else await client.create(collectionPath('frrk8s.metallb.io/v1beta1', 'frrconfigurations', NS), cfg(prefixes));
   };
-  const inFIB = async (p: string): Promise<boolean> => {
-    const j = await router.json<Record<string, { nexthops?: { ip?: string; fib?: boolean }[] }[]>>(`show ip route ${p} json`).catch(() => ({}) as Record<string, { nexthops?: { ip?: string; fib?: boolean }[] }[]>);
-    return (j[p]?.[0]?.nexthops ?? []).some((h) => h.fib && h.ip === topo.ip('node2'));
-  };
+  const inFIB = (p: string): Promise<boolean> => kernelHasRoute(topo, p, topo.ip('node2'));
   try {
     await write(base);
     await waitFor(() => inFIB(base[0]!), { what: 'router FIB has node2 base prefixes', timeoutMs: 30_000 });
@@ -253,6 +260,25 @@ async function benchSize(n: number, inst: FRRInstance, counter: { path: string; 
   }
 }
 
+/** The one change that reorganises lists: an allowed list growing past ALLOWED_CHUNK entries splits in two. */
+async function chunkBoundary(inst: FRRInstance): Promise<void> {
+  const neighbors = Array.from({ length: NEIGHBORS }, (_, i) => `10.9.1.${i + 1}`);
+  const at = prefixSet(ALLOWED_CHUNK);
+  const over = [...at, '192.168.99.1/32'];
+  const ctl = new FRRControl({ socketDir: inst.runDir, configDir: inst.etcDir, tuning: TUNING, reuseRunning: true, timeoutMs: 120_000 });
+  const first = await ctl.apply(scaledConfig(neighbors, at));
+  if (!first.ok || !first.converged) throw new Error(`boundary base: ${first.output}`);
+  for (let i = 0; i < 3 && left() > 30_000; i++) {
+    const up = await ctl.apply(scaledConfig(neighbors, over));
+    if (!up.ok || !up.converged) throw new Error(`boundary up: ${up.output}`);
+    boundary.up.push(up.ms);
+    const down = await ctl.apply(scaledConfig(neighbors, at));
+    if (!down.ok || !down.converged) throw new Error(`boundary down: ${down.output}`);
+    boundary.down.push(down.ms);
+  }
+  log(`  chunk boundary ${ALLOWED_CHUNK} -> ${ALLOWED_CHUNK + 1}: ${fmt(boundary.up)} ms, back ${fmt(boundary.down)} ms`);
+}
+
 function print(): void {
   const out: string[] = [];
   out.push(`FRRControl.apply (ms: median (min-max, n)), ${NEIGHBORS} neighbors; whole apply() incl. reading the running config, check, apply, verification`);
@@ -278,8 +304,9 @@ function print(): void {
     out.push(`Bare \`vtysh -f\` of the diff's +1 script at ${n} x ${NEIGHBORS}: ${fmt(b.vtysh)} ms; metalfrr until FRR has the change (diff, check of the script, send) ${fmt(b.applied)} ms, ratio ${ratioApplied}x; whole apply incl. the verification read ${fmt(b.diff)} ms, ratio ${ratio}x`);
   }
   out.push('');
-  out.push(`Change -> route in the router's FIB (10 prefixes x 1 neighbor, FRRControl diff apply start -> \`show ip route\` fib, polled every 5 ms, n=${fib.length}): p50 ${q(fib, 0.5).toFixed(0)} ms, p95 ${q(fib, 0.95).toFixed(0)} ms`);
-  if (crFib.total.length) out.push(`CR change -> route in the router's FIB (FRRConfiguration update written to the API server -> frr agent -> FRR -> router \`show ip route\` fib, polled every 5 ms, n=${crFib.total.length}): p50 ${q(crFib.total, 0.5).toFixed(0)} ms, p95 ${q(crFib.total, 0.95).toFixed(0)} ms (CR write -> agent apply start p50 ${q(crFib.toApply, 0.5).toFixed(0)} ms)`);
+  out.push(`Change -> route in the router's FIB (10 prefixes x 1 neighbor, FRRControl diff apply start -> router kernel FIB via \`ip route show\`, polled every 5 ms, n=${fib.length}): p50 ${q(fib, 0.5).toFixed(0)} ms, p95 ${q(fib, 0.95).toFixed(0)} ms`);
+  if (crFib.total.length) out.push(`CR change -> route in the router's FIB (FRRConfiguration update written to the API server -> frr agent -> FRR -> router kernel FIB via \`ip route show\`, polled every 5 ms, n=${crFib.total.length}): p50 ${q(crFib.total, 0.5).toFixed(0)} ms, p95 ${q(crFib.total, 0.95).toFixed(0)} ms (CR write -> agent apply start p50 ${q(crFib.toApply, 0.5).toFixed(0)} ms)`);
+  if (boundary.up.length) out.push(`Allowed list crossing the chunk size at ${NEIGHBORS} neighbors (${ALLOWED_CHUNK} -> ${ALLOWED_CHUNK + 1} prefixes: one list becomes two, half the entries move): ${fmt(boundary.up)} ms; back to one list ${fmt(boundary.down)} ms`);
   out.push(`Total bench time ${((performance.now() - started) / 1000).toFixed(0)} s`);
   process.stdout.write(out.join('\n') + '\n');
 }

@@ -109,7 +109,7 @@ test('a neighbor leaving the shared list: new list first, route-map switch in pl
 });
 
 test('long allowed lists are spread over several lists by prefix hash; the route-maps answer alike; one more prefix touches one list', () => {
-  assert.deepEqual([1, 500, 501, 1000, 1001, 5000].map((n) => chunkCount(n)), [1, 1, 2, 2, 4, 16]);
+  assert.deepEqual([1, ALLOWED_CHUNK, ALLOWED_CHUNK + 1, 2 * ALLOWED_CHUNK, 2 * ALLOWED_CHUNK + 1, 5000].map((n) => chunkCount(n)), [1, 1, 2, 2, 4, 16]);
   const prefixes = prefixSet(1200);
   const shared = keep('chunked-1200', scaledConfig(2, prefixes));
   const perNeighbor = scaledConfig(2, prefixes, '65000:100', undefined, 'per-neighbor');

@@ -490,7 +490,7 @@ export function neighborFilters(n: NeighborModel, num: Numbering): NeighborFilte
 }
 
 /** Most entries per allowed list in the shared layout (see chunkAllowedLists). */
-export const ALLOWED_CHUNK = 500;
+export const ALLOWED_CHUNK = 512;
 
 /** Lists for `n` entries: 1 up to `size`, else the smallest power of two that keeps each under `size` on average. */
 export function chunkCount(n: number, size = ALLOWED_CHUNK): number {
