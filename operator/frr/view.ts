@@ -524,7 +524,10 @@ export function chunkAllowedLists(filters: NeighborFiltersView[], stable: boolea
       }
       const base = entries[0]!.name;
       const chunks: PrefixListEntryView[][] = Array.from({ length: count }, () => []);
-      for (const e of entries) chunks[fnv1a32(e.match) % count]!.push({ ...e, name: chunkListName(base, fnv1a32(e.match) % count) });
+      for (const e of entries) {
+        const i = fnv1a32(e.match) % count;
+        chunks[i]!.push({ ...e, name: chunkListName(base, i) });
+      }
       for (const c of chunks) allowed.push(...c);
       const main = f.outbound.find((r) => r.family === family && r.list === base);
       if (!main) continue;
@@ -551,8 +554,8 @@ export const PREFIX_LIST_SHARINGS: readonly PrefixListSharing[] = ['shared', 'pe
  * Renders each distinct prefix-list once (in place): walking the neighbors in render order, a list
  * (one family of one name) whose role (the name after the neighbor ID: `-allowed-ipv4`,
  * `-65000:100-ip-community-prefixes`, ...) and entries, numbers and actions included, equal those of
- * a list seen for an earlier neighbor is dropped, and the route-map entries of that neighbor that match it (same family, same name)
- * match the first list instead. The evaluation of every route-map is unchanged: it reads the same
+ * a list seen for an earlier neighbor is dropped, and the route-map entries of that neighbor that
+ * match it (same family, same name) match the first list instead. The evaluation of every route-map is unchanged: it reads the same
  * entries under another name. Names stay stable while neighbors change together (a prefix added to
  * all of them keeps the first neighbor's name); a neighbor whose list diverges gets its own list back.
  */
@@ -564,7 +567,9 @@ export function sharePrefixLists(filters: NeighborFiltersView[]): void {
     const all = [...f.modifiers.flatMap((m) => m.entries), ...f.allowed, ...f.incoming, ...f.denied];
     for (const e of all) {
       const g = `${e.family} ${e.name}`;
-      groups.set(g, [...(groups.get(g) ?? []), e]);
+      const list = groups.get(g);
+      if (list) list.push(e);
+      else groups.set(g, [e]);
     }
     const renamed = new Map<string, string>(); // `${family} ${name}` -> shared name
     for (const [g, entries] of groups) {

@@ -42,7 +42,26 @@ function bigToBytes(v: bigint, len: number): number[] {
  * An IPv4-mapped IPv6 address (::ffff:a.b.c.d) counts as IPv4, as `ip.To4() != nil` does in Go.
  */
 export function parseIP(s: string): IP | null {
-  if (typeof s !== 'string' || s.length === 0 || s.includes('%')) return null;
+  if (typeof s !== 'string') return null;
+  const hit = ipCache.get(s);
+  if (hit !== undefined) return hit && { ...hit };
+  const v = parseIPUncached(s);
+  remember(ipCache, s, v);
+  return v && { ...v };
+}
+
+// The renderer parses the same addresses once per neighbor (5,000 prefixes x 51 neighbors: 255,000
+// parses per render); parsing is pure, so results are kept, bounded, and handed out as copies.
+const CACHE_MAX = 65_536;
+const ipCache = new Map<string, IP | null>();
+const cidrCache = new Map<string, CIDR | null>();
+function remember<T>(m: Map<string, T>, k: string, v: T): void {
+  if (m.size >= CACHE_MAX) m.clear();
+  m.set(k, v);
+}
+
+function parseIPUncached(s: string): IP | null {
+  if (s.length === 0 || s.includes('%')) return null;
   if (s.includes(':')) {
     if (!ipaddr.IPv6.isValid(s)) return null;
     const v6 = ipaddr.IPv6.parse(s);
@@ -69,6 +88,14 @@ export function maskOf(family: Family, prefix: number): bigint {
 /** Parses "ip/len" like Go's net.ParseCIDR (no spaces, decimal length within the family's bits). */
 export function parseCIDR(s: string): CIDR | null {
   if (typeof s !== 'string') return null;
+  const hit = cidrCache.get(s);
+  if (hit !== undefined) return hit && { ...hit };
+  const v = parseCIDRUncached(s);
+  remember(cidrCache, s, v);
+  return v && { ...v };
+}
+
+function parseCIDRUncached(s: string): CIDR | null {
   const slash = s.indexOf('/');
   if (slash < 0) return null;
   const ip = parseIP(s.slice(0, slash));
