@@ -14,7 +14,7 @@ import { main } from '../../operator/cli/main.js';
 import { KubeClient, loadKubeConfig, objectPath } from '../../operator/runtime/index.js';
 import { projectPath } from '../../operator/util/paths.js';
 import type { LabState } from './lab.js';
-import { prometheusMissing, RULES_FILE, type PrometheusAlert } from './prometheus.js';
+import { PrometheusAPI, prometheusMissing, RULES_FILE, type PrometheusAlert } from './prometheus.js';
 import { frrSkip, waitFor } from '../topology/index.js';
 
 const frrReason = frrSkip();
@@ -51,7 +51,8 @@ describe('lab with Prometheus: alerts fire on real faults and resolve', { skip }
   const dir = mkdtempSync(join(tmpdir(), 'metalfrr-lab-alerts-'));
   const state = ['--state-dir', join(dir, 'state')];
   let s: LabState;
-  let alerts: () => Promise<PrometheusAlert[]>;
+  let prom: PrometheusAPI;
+  const alerts = (): Promise<PrometheusAlert[]> => prom.alerts();
   const active = async (name: string, state: string, labels: Record<string, string> = {}): Promise<PrometheusAlert | undefined> =>
     (await alerts()).find((a) => a.labels.alertname === name && a.state === state && Object.entries(labels).every(([k, v]) => a.labels[k] === v));
   const routerVtysh = (...cmds: string[]) => {
@@ -71,20 +72,18 @@ describe('lab with Prometheus: alerts fire on real faults and resolve', { skip }
     assert.ok(m, up.out);
     s = JSON.parse(readFileSync(join(dir, 'state', 'state.json'), 'utf8')) as LabState;
     assert.equal(s.prometheus?.url, m[1]);
-    const url = m[1]!;
-    alerts = async () => ((await (await fetch(`${url}/api/v1/alerts`)).json()) as { data: { alerts: PrometheusAlert[] } }).data.alerts;
+    prom = new PrometheusAPI(m[1]!);
     // every role the lab runs: controller, a speaker and an frr agent per node, the webhook (HTTPS)
     await waitFor(async () => {
-      const t = ((await (await fetch(`${url}/api/v1/targets`)).json()) as { data: { activeTargets: { labels: Record<string, string>; health: string }[] } }).data.activeTargets;
+      const t = await prom.targets();
       return t.length === 1 + 2 * s.nodes.length + 1 && t.every((x) => x.health === 'up');
     }, { what: 'all lab targets up in Prometheus', timeoutMs: 30_000 });
-    const rules = ((await (await fetch(`${url}/api/v1/rules`)).json()) as { data: { groups: { file: string; rules: { name: string }[] }[] } }).data.groups;
+    const rules = await prom.ruleGroups();
     assert.ok(rules.every((g) => g.file === RULES_FILE), 'the one rule file');
     const names = rules.flatMap((g) => g.rules.map((r) => r.name));
     for (const a of ['MetalLBAddressPoolExhausted', 'MetalLBBGPSessionDown', 'MetalLBStaleConfig', 'MetalLBConfigNotLoaded', 'MetalLBAddressPoolUsage75Percent']) assert.ok(names.includes(a), `${a} loaded: ${names.join(', ')}`);
     // the metrics the alerts read are there: the pools and both nodes' sessions
-    const q = async (expr: string) => ((await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } }).data.result;
-    await waitFor(async () => (await q('frrk8s_bgp_session_up == 1')).length === s.nodes.length && (await q('metallb_allocator_addresses_total{pool="bgp-pool"}')).length === 1, { what: 'sessions up and pools scraped', timeoutMs: 30_000 });
+    await waitFor(async () => (await prom.query('frrk8s_bgp_session_up == 1')).length === s.nodes.length && (await prom.query('metallb_allocator_addresses_total{pool="bgp-pool"}')).length === 1, { what: 'sessions up and pools scraped', timeoutMs: 30_000 });
     // a healthy lab raises no alert (a pending one at start-up, before the first config load, goes away)
     await waitFor(async () => (await alerts()).length === 0, { what: 'no active alert on the healthy lab', timeoutMs: 30_000, intervalMs: 500 }).catch(async () => assert.fail(`alerts on a healthy lab: ${JSON.stringify(await alerts())}`));
   });

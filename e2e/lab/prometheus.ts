@@ -69,19 +69,61 @@ export interface PrometheusAlert {
   activeAt?: string;
 }
 
+export interface PrometheusTarget {
+  labels: Record<string, string>;
+  health: string;
+  lastError: string;
+}
+
+/** The HTTP API of a Prometheus at `url` (what the tests and `lab status` read). */
+export class PrometheusAPI {
+  constructor(readonly url: string) {}
+
+  private async get<T>(path: string): Promise<T> {
+    const r = await fetch(`${this.url}${path}`, { signal: AbortSignal.timeout(5000) });
+    const body = (await r.json()) as { status: string; data: T; error?: string };
+    if (body.status !== 'success') throw new Error(`prometheus ${path}: ${body.error ?? r.status}`);
+    return body.data;
+  }
+
+  /** Active alerts (pending and firing), from /api/v1/alerts. */
+  async alerts(): Promise<PrometheusAlert[]> {
+    return (await this.get<{ alerts: PrometheusAlert[] }>('/api/v1/alerts')).alerts;
+  }
+
+  /** Scrape targets and their health, from /api/v1/targets. */
+  async targets(): Promise<PrometheusTarget[]> {
+    return (await this.get<{ activeTargets: PrometheusTarget[] }>('/api/v1/targets')).activeTargets;
+  }
+
+  /** Rule groups as loaded (file and rule names), from /api/v1/rules. */
+  async ruleGroups(): Promise<{ file: string; rules: { name: string }[] }[]> {
+    return (await this.get<{ groups: { file: string; rules: { name: string }[] }[] }>('/api/v1/rules')).groups;
+  }
+
+  /** An instant query, from /api/v1/query. */
+  async query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+    return (await this.get<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(`/api/v1/query?query=${encodeURIComponent(expr)}`)).result;
+  }
+}
+
 export class PrometheusServer {
+  readonly api: PrometheusAPI;
+
   private constructor(
     readonly url: string,
     readonly pid: number,
     private readonly child: ChildProcess,
-  ) {}
+  ) {
+    this.api = new PrometheusAPI(url);
+  }
 
   /** Writes the config into `dir`, starts Prometheus on `port` (default: a free one) and waits until it is ready. */
   static async start(opts: { dir: string; targets: MetricsTarget[]; caFile?: string; port?: number; rulesFile?: string }): Promise<PrometheusServer> {
     mkdirSync(opts.dir, { recursive: true });
     const config = join(opts.dir, 'prometheus.yml');
     writeFileSync(config, prometheusConfig(opts.targets, { rulesFile: opts.rulesFile ?? RULES_FILE, ...(opts.caFile ? { caFile: opts.caFile } : {}) }));
-    const port = opts.port ?? (await freePort());
+    const port = opts.port || (await freePort());
     const log = openSync(join(opts.dir, 'prometheus.log'), 'a');
     const child = spawn(PROMETHEUS, [
       `--config.file=${config}`,
@@ -103,29 +145,6 @@ export class PrometheusServer {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-  }
-
-  private async get<T>(path: string): Promise<T> {
-    const r = await fetch(`${this.url}${path}`);
-    const body = (await r.json()) as { status: string; data: T; error?: string };
-    if (body.status !== 'success') throw new Error(`prometheus ${path}: ${body.error ?? r.status}`);
-    return body.data;
-  }
-
-  /** Active alerts (pending and firing), from /api/v1/alerts. */
-  async alerts(): Promise<PrometheusAlert[]> {
-    return (await this.get<{ alerts: PrometheusAlert[] }>('/api/v1/alerts')).alerts;
-  }
-
-  /** Scrape targets and their health, from /api/v1/targets. */
-  async targets(): Promise<{ labels: Record<string, string>; health: string; lastError: string }[]> {
-    return (await this.get<{ activeTargets: { labels: Record<string, string>; health: string; lastError: string }[] }>('/api/v1/targets')).activeTargets;
-  }
-
-  /** Rule groups as loaded, from /api/v1/rules. */
-  async ruleNames(): Promise<string[]> {
-    const d = await this.get<{ groups: { rules: { name: string }[] }[] }>('/api/v1/rules');
-    return d.groups.flatMap((g) => g.rules.map((r) => r.name));
   }
 
   /** SIGTERM, then SIGKILL after 5 s, of our own child (by PID). */

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FRRAgent, type FRRBackend, type FRRMetricsPrefix } from '../../operator/controllers/frr-agent.js';
@@ -21,23 +20,13 @@ import { projectPath } from '../../operator/util/paths.js';
 import { post } from '../../webhooks/testing.js';
 import { TestApiServer } from '../apiserver/index.js';
 import { assertMetricsLintClean, metricFamilies, promtoolAvailable, samplesOf } from './promtool.js';
+import { freePort } from '../lab/prometheus.js';
 
 const NS = 'metallb-system';
 const FRR_NS = 'frr-k8s-system';
 const BIN = projectPath('dist', 'operator', 'cli', 'bin.js');
 const onCI = process.env.CI === 'true';
 const skip = !promtoolAvailable() && !onCI ? 'promtool not found (apt-get install prometheus)' : false;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function get(port: number, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

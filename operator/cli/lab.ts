@@ -311,7 +311,8 @@ async function labStatus(s: LabState, io: CommandIO): Promise<number> {
   for (const [n, e] of Object.entries(m.error)) if (n !== 'controller') io.out(`  ${n}: metrics unreadable: ${e}`);
   if (m.sessions.length === 0) io.out('  (none)');
   if (s.prometheus) {
-    const alerts = await fetch(`${s.prometheus.url}/api/v1/alerts`).then(async (r) => ((await r.json()) as { data: { alerts: { labels: Record<string, string>; state: string }[] } }).data.alerts, (e: Error) => e);
+    const { PrometheusAPI } = await import('../../e2e/lab/prometheus.js');
+    const alerts = await new PrometheusAPI(s.prometheus.url).alerts().catch((e: Error) => e);
     io.out(`\nAlerts (Prometheus ${s.prometheus.url}):`);
     if (alerts instanceof Error) io.out(`  (unreachable: ${alerts.message})`);
     else if (alerts.length === 0) io.out('  (none)');
