@@ -308,16 +308,17 @@ test('bfd profiles: added, removed, option changed, option back to its default',
 // ---------------------------------------------------------------------------------------------
 // order of the script
 
-test('the script removes first, then prefix-lists, then adds (contexts in desired order)', () => {
-  const running = ['ip prefix-list L seq 1 permit 10.0.0.1/32', ...RM, ...ROUTER].join('\n');
-  const desired = ['ip prefix-list L seq 1 permit 10.0.0.2/32', 'ip prefix-list L seq 2 permit 10.0.0.1/32', ...RM.slice(5), 'route-map N-in permit 9', ' match ip address prefix-list L', ...ROUTER.filter((l) => !l.includes('10.0.0.2')), 'bfd', ' profile fast', '  echo-mode'].join('\n');
+test('script order: removals, plain prefix-list additions, additions (desired order), other prefix-list changes, gone route-map entries, gone lists', () => {
+  const running = ['ip prefix-list L seq 1 permit 10.0.0.1/32', 'ip prefix-list OLD seq 5 permit 10.0.0.9/32', ...RM, ...ROUTER].join('\n');
+  const desired = ['ip prefix-list L seq 1 permit 10.0.0.2/32', 'ip prefix-list L seq 2 permit 10.0.0.1/32', 'ip prefix-list L seq 3 permit 10.0.0.3/32', ...RM.slice(5), 'route-map N-in permit 9', ' match ip address prefix-list L', ...ROUTER.filter((l) => !l.includes('10.0.0.2')), 'bfd', ' profile fast', '  echo-mode'].join('\n');
   assert.deepEqual(lines(running, desired), [
-    'no route-map N-out permit 1',
+    // 1. removals inside contexts
     'router bgp 64500',
     ' no neighbor 10.0.0.2',
     'exit',
-    'ip prefix-list L seq 1 permit 10.0.0.2/32',
-    'ip prefix-list L seq 2 permit 10.0.0.1/32',
+    // 2. a plain addition (seq 3 free, 10.0.0.3 not in L): before anything refers to it
+    'ip prefix-list L seq 3 permit 10.0.0.3/32',
+    // 3. additions, in the desired file's order
     'route-map N-in permit 9',
     ' match ip address prefix-list L',
     'exit',
@@ -326,6 +327,13 @@ test('the script removes first, then prefix-lists, then adds (contexts in desire
     '  echo-mode',
     ' exit',
     'exit',
+    // 4. the renumbering of L (10.0.0.1 moves from seq 1 to seq 2)
+    'ip prefix-list L seq 1 permit 10.0.0.2/32',
+    'ip prefix-list L seq 2 permit 10.0.0.1/32',
+    // 5. a route-map entry the desired config no longer has
+    'no route-map N-out permit 1',
+    // 6. a list it no longer has
+    'no ip prefix-list OLD',
   ]);
 });
 

@@ -2,15 +2,19 @@
 // within the grammar of ./configtree.ts (everything metalfrr's templates render). Pure.
 //
 // The script is meant for one `vtysh -f` run and is ordered so that every command is valid when it
-// executes:
+// executes, and so that no prefix permitted before and after is refused in between (make before
+// break: bgpd evaluates filter changes after `bgp route-map delay-timer`, which a long script can
+// outlast):
 //   1. removals inside the contexts (`no <line>`, `no neighbor P` for a neighbor that goes away,
-//      `no route-map ...`, `no router bgp ...`, `no profile ...`),
-//   2. prefix-list entries, in an order that never creates a duplicate entry (FRR silently ignores an
-//      entry whose prefix is already in the list under another seq),
+//      `no router bgp ...`, `no profile ...`, a route-map entry replaced by another action),
+//   2. prefix-list entries that are plain additions (seq free, prefix not yet in the list),
 //   3. additions, contexts in the desired file's order, each with only its missing lines,
-//   4. whole prefix-lists the desired config no longer has (`no ip prefix-list NAME`, one command
-//      each): last, so that a route-map entry moving to another (shared) list never matches a
-//      missing one on the way.
+//   4. the other prefix-list changes (removals, renumbering), in an order that never creates a
+//      duplicate entry (FRR silently ignores an entry whose prefix is already in the list under
+//      another seq),
+//   5. route-map entries the desired config no longer has (`no route-map NAME permit N`),
+//   6. whole prefix-lists it no longer has (`no ip prefix-list NAME`, one command each), so that a
+//      route-map entry moving to another (shared) list never matches a missing one on the way.
 // A line that holds one value (see replaceKey) is not removed when the desired config sets another
 // value for it: the new value replaces it in place. This matters for `neighbor P remote-as`, whose
 // removal would delete the whole neighbor.
@@ -219,14 +223,29 @@ export function prefixListOps(family: string, name: string, running: Map<number,
  * after the additions (a route-map entry switching to another list must never see its old list gone:
  * FRR treats a missing list as matching nothing).
  */
-function prefixListChanges(running: ConfigNode, desired: ConfigNode): { set: string[]; drop: string[] } {
+function prefixListChanges(running: ConfigNode, desired: ConfigNode): { grow: string[]; set: string[]; drop: string[] } {
   const r = prefixLists(running.lines);
   const d = prefixLists(desired.lines);
+  const grow: string[] = [];
   const set: string[] = [];
   const drop: string[] = [];
   for (const [id, pl] of r) if (!d.has(id)) drop.push(`no ${pl.family} prefix-list ${pl.name}`);
-  for (const [id, pl] of d) set.push(...prefixListOps(pl.family, pl.name, r.get(id)?.entries ?? new Map(), pl.entries));
-  return { set, drop };
+  for (const [id, pl] of d) {
+    const before = r.get(id)?.entries ?? new Map<number, string>();
+    // make before break: the entries that can simply be added (their seq free, their prefix not in the
+    // list yet) go first, so that an entry moving from one list to another (chunks, shared lists) is in
+    // the new list before it leaves the old one
+    const held = new Set([...before.values()].map(matchPart));
+    const grown = new Map(before);
+    for (const [seq, body] of pl.entries) {
+      if (before.has(seq) || held.has(matchPart(body))) continue;
+      grown.set(seq, body);
+      held.add(matchPart(body));
+    }
+    grow.push(...prefixListOps(pl.family, pl.name, before, grown));
+    set.push(...prefixListOps(pl.family, pl.name, grown, pl.entries));
+  }
+  return { grow, set, drop };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -239,7 +258,15 @@ export function diffTrees(running: ConfigNode, desired: ConfigNode): string[] {
   // diffContext wraps nothing at the root (empty header): drop the wrapper lines it added
   const unwrap = (lines: string[]): string[] => (lines.length === 0 ? [] : lines.slice(1, -1).map((l) => l.slice(1)));
   const pl = prefixListChanges(running, desired);
-  return [...unwrap(top.del), ...pl.set, ...unwrap(top.add), ...pl.drop];
+  // a route-map entry whose name and number the desired config no longer has is removed late (after the
+  // lists that take over its prefixes are filled); one replaced by another action stays early
+  const kept = new Set(desired.children.filter((c) => c.kind === 'route-map').map((c) => c.header.replace(/ (permit|deny) (\d+)$/, ' $2')));
+  const del = unwrap(top.del);
+  const late = (l: string): boolean => {
+    const m = /^no route-map (\S+) (?:permit|deny) (\d+)$/.exec(l);
+    return m !== null && !kept.has(`route-map ${m[1]} ${m[2]}`);
+  };
+  return [...del.filter((l) => !late(l)), ...pl.grow, ...unwrap(top.add), ...pl.set, ...del.filter(late), ...pl.drop];
 }
 
 /**
