@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { parse as parseYAML } from 'yaml';
 import { projectPath } from '../../operator/util/paths.js';
+import { RULES_FILE } from '../../operator/install/bundle.js';
 
 /** Metric names registered in operator/ (string literals "metallb_..." / "frrk8s_..." outside tests). */
 function exportedMetricNames(): Set<string> {
@@ -26,7 +27,7 @@ it('the alert expressions only use metric names metalfrr exports', () => {
   const exported = exportedMetricNames();
   for (const n of ['metallb_allocator_addresses_in_use_total', 'metallb_k8s_client_config_stale_bool', 'frrk8s_bgp_session_up', 'metallb_bgp_session_up']) assert.ok(exported.has(n), `${n} found by the scan`);
   assert.ok(!exported.has('metallb_bgp_pending_prefixes_total'), 'the scan finds only registered names (no native BGP speaker metric)');
-  const file = parseYAML(readFileSync(projectPath('deploy', 'chart', 'metalfrr', 'files', 'metalfrr.rules.yaml'), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
+  const file = parseYAML(readFileSync(RULES_FILE, 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
   const rules = file.groups.flatMap((g) => g.rules);
   assert.ok(rules.length >= 7);
   const unknown: string[] = [];

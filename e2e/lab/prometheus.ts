@@ -6,11 +6,10 @@ import { mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { projectPath } from '../../operator/util/paths.js';
+import { RULES_FILE } from '../../operator/install/bundle.js';
 
+export { RULES_FILE };
 export const PROMETHEUS = process.env.METALFRR_PROMETHEUS ?? 'prometheus';
-/** The one rule file of the chart and the bundle (docs/observability.md). */
-export const RULES_FILE = projectPath('deploy', 'chart', 'metalfrr', 'files', 'metalfrr.rules.yaml');
 
 /** One /metrics endpoint of a lab role. */
 export interface MetricsTarget {

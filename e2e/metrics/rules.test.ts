@@ -8,8 +8,8 @@ import { dirname, join, resolve } from 'node:path';
 import { parse as parseYAML, parseAllDocuments, stringify } from 'yaml';
 import { projectPath } from '../../operator/util/paths.js';
 import { requirePromtool, runPromtool } from './promtool.js';
+import { RULES_FILE } from '../../operator/install/bundle.js';
 
-export const RULES_FILE = projectPath('deploy', 'chart', 'metalfrr', 'files', 'metalfrr.rules.yaml');
 export const RULE_TESTS_DIR = projectPath('deploy', 'prometheus-tests');
 
 const ruleTestFiles = (): string[] => readdirSync(RULE_TESTS_DIR).filter((n) => n.endsWith('.test.yaml')).map((n) => join(RULE_TESTS_DIR, n));
