@@ -4,28 +4,16 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeClient, collectionPath } from '../operator/runtime/index.js';
 import { projectPath } from '../operator/util/paths.js';
 import { TestApiServer } from './apiserver/index.js';
 import { frrSkip, requireFRR, Topology, waitFor, type FRRInstance } from './topology/index.js';
+import { httpGet as get } from './http.js';
 
 const skip = frrSkip();
 const NS = 'frr-k8s-system';
-
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('metalfrr frr-agent process', { skip }, () => {
   let topo: Topology;

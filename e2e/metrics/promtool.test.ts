@@ -7,7 +7,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FRRAgent, type FRRBackend, type FRRMetricsPrefix } from '../../operator/controllers/frr-agent.js';
@@ -21,24 +20,13 @@ import { post } from '../../webhooks/testing.js';
 import { TestApiServer } from '../apiserver/index.js';
 import { assertMetricsLintClean, metricFamilies, promtoolAvailable, samplesOf } from './promtool.js';
 import { freePort } from '../lab/prometheus.js';
+import { httpGet as get } from '../http.js';
 
 const NS = 'metallb-system';
 const FRR_NS = 'frr-k8s-system';
 const BIN = projectPath('dist', 'operator', 'cli', 'bin.js');
 const onCI = process.env.CI === 'true';
 const skip = !promtoolAvailable() && !onCI ? 'promtool not found (apt-get install prometheus)' : false;
-
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 async function eventually<T>(f: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms;

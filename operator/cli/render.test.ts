@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalizedLines, vtyshAvailability, vtyshCheck } from '../frr/testutil.js';
+import { normalizedLines, requireVtysh, vtyshCheck } from '../frr/testutil.js';
 import { projectPath } from '../util/paths.js';
 import { fnv1a32, MAX_SEQ } from '../frr/view.js';
 import { main } from './main.js';
@@ -52,12 +52,7 @@ test('render --node worker-1 examples/: the frr-k8s objects that select the node
   assert.equal(bad.code, 2);
   assert.match(bad.err.join('\n'), /--seq must be one of stable, upstream/);
 
-  const avail = vtyshAvailability();
-  if (!avail.available) {
-    if (process.env.CI === 'true') assert.fail(`vtysh is required in CI: ${avail.reason}`);
-    t.skip(avail.reason);
-    return;
-  }
+  if (!requireVtysh(t)) return;
   const edge = await run('render', '--node', 'worker-1', '--node-labels', 'bgp-edge=true', '--log-level', 'debug', '--always-block', '192.168.0.0/16,fc00::/7', examples);
   assert.equal(edge.code, 0);
   for (const [name, v] of Object.entries(vtyshCheck({ worker: r.out, edge: edge.out }))) {

@@ -7,7 +7,7 @@ import { emptyModelConfig, neighborFromJSON, type FRRModelConfig, type NeighborM
 import { renderForNode } from './pipeline.js';
 import { crc32, fallbackRouterID, frrLogLevel, RenderError, renderFRRConfig, tidy } from './render.js';
 import { Counters, filterMatch, fnv1a32, MAX_SEQ, mustDisableConnectedCheck, sortedModifiers, timersValue, connectTimeValue } from './view.js';
-import { normalizedLines, vtyshAvailability, vtyshCheck } from './testutil.js';
+import { normalizedLines, requireVtysh, vtyshCheck } from './testutil.js';
 
 // every configuration rendered here is also fed to vtysh -C -f at the end
 const produced: Record<string, string> = {};
@@ -371,12 +371,7 @@ test('renderForNode: node selection, passwords from Secrets, conversion errors',
 });
 
 test('vtysh -C -f accepts the configurations rendered by these tests', (t) => {
-  const avail = vtyshAvailability();
-  if (!avail.available) {
-    if (process.env.CI === 'true') assert.fail(`vtysh is required in CI: ${avail.reason}`);
-    t.skip(avail.reason);
-    return;
-  }
+  if (!requireVtysh(t)) return;
   assert.ok(Object.keys(produced).length >= 10);
   for (const [name, r] of Object.entries(vtyshCheck(produced))) {
     assert.ok(r.ran, `${name}: ${r.reason}`);

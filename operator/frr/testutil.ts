@@ -1,5 +1,7 @@
 // Test helpers for rendered frr.conf files: the vectors' whitespace normalisation and the
 // `vtysh -C -f` dry-run syntax check (no daemons needed).
+import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,4 +63,27 @@ export function vtyshAvailability(): { available: true } | { available: false; r
   const r = spawnSync(VTYSH, ['-h'], { encoding: 'utf8', timeout: 10_000 });
   if (r.error) return { available: false, reason: `${VTYSH} cannot be run (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}); install FRR (Debian package frr) to enable the syntax check` };
   return { available: true };
+}
+
+/**
+ * For a test that needs the vtysh oracle: true when it can run. When it cannot, the test fails under
+ * CI=true (the CI image installs FRR) and is skipped, with the reason, elsewhere.
+ */
+export function requireVtysh(t: TestContext): boolean {
+  const avail = vtyshAvailability();
+  if (avail.available) return true;
+  if (process.env.CI === 'true') assert.fail(`vtysh is required in CI: ${avail.reason}`);
+  t.skip(avail.reason);
+  return false;
+}
+
+/** Every text passes `vtysh -C -f`, and there are at least `min` of them. */
+export function assertVtyshAccepts(t: TestContext, texts: Record<string, string>, min: number): void {
+  const names = Object.keys(texts);
+  assert.ok(names.length >= min, `${names.length} files, expected at least ${min}`);
+  for (const [name, r] of Object.entries(vtyshCheck(texts))) {
+    assert.ok(r.ran, `${name}: ${r.reason}`);
+    assert.equal(r.status, 0, `${name}: vtysh -C -f failed:\n${r.output}\n${texts[name]}`);
+  }
+  t.diagnostic(`vtysh -C -f accepted ${names.length} rendered files`);
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { trustedLine, trustedScript } from './trusted.js';
 import { diffFRRConfig } from './diff.js';
 import { prefixSet, scaledConfig } from './testconfigs.js';
-import { vtyshAvailability, vtyshCheck } from './testutil.js';
+import { requireVtysh, vtyshCheck } from './testutil.js';
 
 const GOOD = [
   'router bgp 64500',
@@ -62,12 +62,7 @@ test('the diff scripts of adding and removing Services are trusted; a new neighb
 });
 
 test('vtysh -C accepts every trusted form (the rule never lets through what FRR refuses)', (t) => {
-  const avail = vtyshAvailability();
-  if (!avail.available) {
-    if (process.env.CI === 'true') assert.fail(`vtysh is required in CI: ${avail.reason}`);
-    t.skip(avail.reason);
-    return;
-  }
+  if (!requireVtysh(t)) return;
   const good = GOOD.filter((l) => !l.trim().startsWith('no '));
   const r = vtyshCheck({ trusted: good.join('\n') + '\n' }).trusted!;
   assert.ok(r.ran, r.reason);

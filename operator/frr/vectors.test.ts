@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { caseDirs, readMeta, renderModelCase, renderVector, VECTORS } from './vectorcases.js';
-import { normalizedLines, vtyshAvailability, vtyshCheck, withoutNumbers } from './testutil.js';
+import { normalizedLines, requireVtysh, vtyshCheck, withoutNumbers } from './testutil.js';
 
 function compare(got: string, expected: string, modNumbers: boolean): void {
   assert.ok(got.endsWith('\n'), 'the rendered file ends with a newline');
@@ -55,12 +55,7 @@ test('the fallback router id of a host without IPv4 is used', () => {
 });
 
 test('vtysh -C -f accepts every rendered vector and rejects a broken file', (t) => {
-  const avail = vtyshAvailability();
-  if (!avail.available) {
-    if (process.env.CI === 'true') assert.fail(`vtysh is required in CI: ${avail.reason}`);
-    t.skip(avail.reason);
-    return;
-  }
+  if (!requireVtysh(t)) return;
   const names = Object.keys(rendered);
   assert.equal(names.length, 2 * (caseDirs('render').length + caseDirs('render-model').length), 'all vectors were rendered first, in both numberings');
   // the oracle must be able to say no: an unknown command inside router bgp (like upstream's
