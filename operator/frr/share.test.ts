@@ -6,7 +6,7 @@
 // goes through `vtysh -C -f`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { caseDirs, RENDER_KINDS, renderVector } from './vectorcases.js';
+import { renderVector, renderVectorCases } from './vectorcases.js';
 import { evalRouteMap, formatRoute, parseFilters, probes } from './prefixeval.js';
 import { prefixSet, scaledConfig, sharedTrio } from './testconfigs.js';
 import { diffFRRConfig } from './diff.js';
@@ -54,15 +54,12 @@ test('every render vector: shared lists answer like per-neighbor lists for every
   let files = 0;
   let fewer = 0;
   let total = 0;
-  for (const kind of RENDER_KINDS) {
-    for (const dir of caseDirs(kind)) {
-      const name = `${kind}-${dir.split('/').pop()!}`;
-      const shared = keep(`${name}-shared`, renderVector(kind, dir, 'stable', 'shared'));
-      const perNeighbor = renderVector(kind, dir, 'stable', 'per-neighbor');
-      total += assertSharedEquivalent(name, shared, perNeighbor);
-      if (parseFilters(shared).lists.size < parseFilters(perNeighbor).lists.size) fewer++;
-      files++;
-    }
+  for (const { kind, dir, name } of renderVectorCases()) {
+    const shared = keep(`${name}-shared`, renderVector(kind, dir, 'stable', 'shared'));
+    const perNeighbor = renderVector(kind, dir, 'stable', 'per-neighbor');
+    total += assertSharedEquivalent(name, shared, perNeighbor);
+    if (parseFilters(shared).lists.size < parseFilters(perNeighbor).lists.size) fewer++;
+    files++;
   }
   assert.ok(files >= 58 && total > 1000, `${files} files, ${total} probes`);
   // the vectors with several neighbors advertising alike do share

@@ -32,6 +32,11 @@ export function caseDirs(kind: RenderKind): string[] {
   return dirs.map((d) => join(root, d));
 }
 
+/** Every render and render-model vector: its kind, folder and a unique name (`<kind>-<case>`). */
+export function renderVectorCases(): { kind: RenderKind; dir: string; name: string }[] {
+  return RENDER_KINDS.flatMap((kind) => caseDirs(kind).map((dir) => ({ kind, dir, name: `${kind}-${dir.split('/').pop()!}` })));
+}
+
 export const readMeta = (dir: string): VectorMeta => JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as VectorMeta;
 
 export function renderCase(dir: string, seqNumbering: SeqNumbering, prefixLists: PrefixListSharing = 'per-neighbor'): string {
